@@ -1,0 +1,14 @@
+import { defineConfig } from 'vitest/config';
+
+// Integration suites build real canister wasm with azle (cached by source hash) and run it in the replica,
+// so they get generous timeouts; CI machines have 2 cores, hence at most 2 workers.
+export default defineConfig({
+    test: {
+        include: ['test/**/*.test.ts'],
+        testTimeout: 120_000,
+        hookTimeout: 300_000,
+        pool: 'forks',
+        maxWorkers: 2,
+        reporters: ['default']
+    }
+});
