@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const subprojects = ['examples/chat/web'];
+const subprojects = ['examples/chat/web', 'test/e2e'];
 
 for (const dir of subprojects) {
     const cwd = join(root, dir);
