@@ -1,0 +1,197 @@
+/**
+ * The gateway process: an HTTP server on one port answering WebSocket upgrades (any path) and `GET /health`;
+ * client sessions grouped per canister, each canister with clients polled by one {@link CanisterPoller}.
+ */
+import type { SignIdentity } from '@dfinity/agent';
+import { Principal } from '@dfinity/principal';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer } from 'ws';
+import { clientKeyText } from './candid.js';
+import { IcClient } from './ic-client.js';
+import { loadOrCreateIdentity } from './identity.js';
+import { createLogger, type Logger, type LogLevel } from './log.js';
+import { CanisterPoller } from './poller.js';
+import { ClientSession, CloseCode, type OutgoingMessageHook } from './session.js';
+
+/** How to run a gateway; only `icUrl` is required. */
+export interface GatewayOptions {
+    /** IC HTTP endpoint, e.g. the embedded replica's `http://127.0.0.1:4943`, or `https://icp-api.io`. */
+    icUrl: string;
+    /** DER root key of a local network; fetched from `<icUrl>/api/v2/status` when omitted (never on mainnet). */
+    rootKey?: Uint8Array;
+    /** Listening port; 0 picks a free one. Default 8080, as ic-websocket-gateway. */
+    port?: number;
+    /** Listening address. Default `127.0.0.1`. */
+    host?: string;
+    /** Pause between polls that reached the end of a canister's queue. Default 100 ms. */
+    pollingIntervalMs?: number;
+    /** The gateway's identity; default: loaded from / created in `dataDir`, or random per run without it. */
+    identity?: SignIdentity;
+    /** Directory holding the gateway's key pair (`key_pair.json`). */
+    dataDir?: string;
+    /** Log level for the default logger (`info`); ignored when `logger` is given. */
+    logLevel?: LogLevel;
+    logger?: Logger;
+    /** Largest client frame accepted (bytes); bigger ones close the connection with 1009. Default 4 MiB. */
+    maxFrameBytes?: number;
+    /** TEST ONLY: rewrite, drop, hold back or reorder what clients receive (see {@link OutgoingMessageHook}). */
+    outgoingMessageHook?: OutgoingMessageHook;
+}
+
+/** What `GET /health` returns. */
+export interface GatewayStatus {
+    status: 'ok';
+    principal: string;
+    icUrl: string;
+    uptimeSeconds: number;
+    clients: number;
+    canisters: { canisterId: string; clients: number; polling: boolean; nextNonce: string }[];
+}
+
+/** A running gateway. */
+export interface Gateway {
+    /** WebSocket URL for clients (`gatewayUrl` of ic-websocket-js). */
+    readonly url: string;
+    /** URL of the health endpoint. */
+    readonly healthUrl: string;
+    /** The gateway's principal. */
+    readonly principal: Principal;
+    status(): GatewayStatus;
+    /** Closes every client (1001), stops polling and the server. */
+    close(): Promise<void>;
+}
+
+interface CanisterClients {
+    canisterId: Principal;
+    sessions: Map<string, ClientSession>;
+    poller?: CanisterPoller;
+}
+
+/**
+ * Starts a gateway in this process.
+ *
+ * @example
+ * const gateway = await startGateway({ icUrl: replicaUrl, port: 0 });
+ * // in the client: new IcWebSocket(gateway.url, undefined, { canisterId, networkUrl: replicaUrl, ... })
+ * await gateway.close();
+ */
+export async function startGateway(options: GatewayOptions): Promise<Gateway> {
+    const log = options.logger ?? createLogger(options.logLevel ?? 'info');
+    const pollingIntervalMs = options.pollingIntervalMs ?? 100;
+    if (!(pollingIntervalMs >= 0)) throw new Error(`pollingIntervalMs must be a number >= 0, got ${options.pollingIntervalMs}`);
+    const identity = options.identity ?? loadOrCreateIdentity(options.dataDir);
+    const principal = identity.getPrincipal();
+    const ic = await IcClient.connect({ icUrl: options.icUrl, identity, rootKey: options.rootKey });
+    const canisters = new Map<string, CanisterClients>();
+    const startedAt = Date.now();
+    let nextSessionId = 1;
+
+    function startPoller(entry: CanisterClients): void {
+        const poller = new CanisterPoller({
+            canisterId: entry.canisterId,
+            intervalMs: pollingIntervalMs,
+            log,
+            fetch: (nonce) => ic.getMessages(entry.canisterId, nonce),
+            hasClients: () => entry.sessions.size > 0,
+            deliver(message, batch) {
+                // Messages for clients not (or no longer) connected here are skipped, as upstream does.
+                entry.sessions.get(clientKeyText(message.client_key))?.deliver({ key: message.key, content: message.content, cert: batch.cert, tree: batch.tree });
+            },
+            onStopped(error) {
+                entry.poller = undefined;
+                if (error) for (const session of entry.sessions.values()) session.terminate(CloseCode.UpstreamFailure, `canister polling failed: ${error.message}`);
+                else if (entry.sessions.size > 0) startPoller(entry); // a client arrived as the poller was ending
+                if (entry.sessions.size === 0) canisters.delete(entry.canisterId.toText());
+            }
+        });
+        entry.poller = poller;
+        poller.start();
+    }
+
+    const context = {
+        gatewayPrincipal: principal,
+        log,
+        outgoingMessageHook: options.outgoingMessageHook,
+        submitCall: (call: Parameters<IcClient['submitCall']>[0]) => ic.submitCall(call),
+        closeClient: (canisterId: Principal, key: Parameters<IcClient['closeClient']>[1]) => ic.closeClient(canisterId, key),
+        register(session: ClientSession): boolean {
+            const canisterId = session.canisterId!;
+            const key = clientKeyText(session.clientKey!);
+            let entry = canisters.get(canisterId.toText());
+            if (!entry) canisters.set(canisterId.toText(), (entry = { canisterId, sessions: new Map() }));
+            if (entry.sessions.has(key)) return false;
+            entry.sessions.set(key, session);
+            if (!entry.poller) startPoller(entry);
+            return true;
+        },
+        unregister(session: ClientSession): void {
+            const entry = canisters.get(session.canisterId!.toText());
+            const key = clientKeyText(session.clientKey!);
+            if (entry?.sessions.get(key) === session) entry.sessions.delete(key);
+        }
+    };
+
+    function status(): GatewayStatus {
+        const list = [...canisters.values()].map((entry) => ({
+            canisterId: entry.canisterId.toText(),
+            clients: entry.sessions.size,
+            polling: entry.poller !== undefined,
+            nextNonce: String(entry.poller?.nonce ?? 0n)
+        }));
+        return {
+            status: 'ok',
+            principal: principal.toText(),
+            icUrl: options.icUrl,
+            uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
+            clients: list.reduce((sum, entry) => sum + entry.clients, 0),
+            canisters: list
+        };
+    }
+
+    const server = createServer((request, response) => answerHttp(request, response, status));
+    const sockets = new WebSocketServer({ server, maxPayload: options.maxFrameBytes ?? 4 * 1024 * 1024 });
+    sockets.on('connection', (socket, request) => {
+        const session = new ClientSession(socket, context, nextSessionId++);
+        log.debug(`client #${session.id} connected from ${request.socket.remoteAddress}`);
+        session.start();
+    });
+    sockets.on('error', (error) => log.error(`WebSocket server error: ${error.message}`));
+
+    await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(options.port ?? 8080, options.host ?? '127.0.0.1', () => {
+            server.off('error', reject);
+            resolve();
+        });
+    });
+    const address = server.address() as AddressInfo;
+    const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    const url = `ws://${hostForUrl}:${address.port}`;
+    log.info(`gateway ${principal.toText()} listening on ${url}, relaying to ${options.icUrl} (polling every ${pollingIntervalMs} ms)`);
+
+    return {
+        url,
+        healthUrl: `http://${hostForUrl}:${address.port}/health`,
+        principal,
+        status,
+        async close() {
+            for (const entry of canisters.values()) entry.poller?.stop();
+            for (const client of sockets.clients) client.close(CloseCode.GoingAway, 'gateway shutting down');
+            await new Promise<void>((resolve) => sockets.close(() => resolve()));
+            server.closeAllConnections();
+            await new Promise<void>((resolve) => server.close(() => resolve()));
+            log.info('gateway stopped');
+        }
+    };
+}
+
+function answerHttp(request: IncomingMessage, response: ServerResponse, status: () => GatewayStatus): void {
+    if (request.method === 'GET' && request.url === '/health') {
+        response.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
+        response.end(JSON.stringify(status()));
+        return;
+    }
+    response.writeHead(426, { 'Content-Type': 'text/plain', Upgrade: 'websocket' });
+    response.end('This is an IC WebSocket gateway: connect with an IC WebSocket client (ic-websocket-js). Status: GET /health\n');
+}

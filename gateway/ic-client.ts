@@ -1,0 +1,163 @@
+/**
+ * The gateway's side of the IC HTTP interface, for any endpoint (the embedded replica, a dfx replica, mainnet):
+ * submitting clients' signed envelopes unchanged, polling `ws_get_messages` and calling `ws_close` as the gateway.
+ */
+import { Actor, HttpAgent, type SignIdentity } from '@dfinity/agent';
+import { decode } from '@dfinity/cbor';
+import { IDL } from '@dfinity/candid';
+import type { Principal } from '@dfinity/principal';
+import {
+    CanisterWsCloseArgumentsIdl,
+    CanisterWsCloseResultIdl,
+    CanisterWsGetMessagesArgumentsIdl,
+    CanisterWsGetMessagesResultIdl,
+    type CanisterOutputCertifiedMessages,
+    type ClientKey
+} from './candid.js';
+import type { RelayedCall } from './frames.js';
+
+/** Where and as whom the gateway talks to the IC. */
+export interface IcClientOptions {
+    /** Base URL of an IC HTTP endpoint, e.g. `http://127.0.0.1:4943` or `https://icp-api.io`. */
+    icUrl: string;
+    /** The gateway's identity: caller of `ws_get_messages` and `ws_close`. */
+    identity: SignIdentity;
+    /** DER root key of a local network. Fetched from `/api/v2/status` when omitted on a non-mainnet URL. */
+    rootKey?: Uint8Array;
+    /** Per-call timeout of `ws_get_messages` (upstream: 5 s). */
+    pollTimeoutMs?: number;
+}
+
+/**
+ * A failed poll. `fatal` ones (a reject that is not transient, an `Err` reply, an undecodable reply) stop the
+ * canister's poller, as in ic-websocket-gateway; the others (network, HTTP, timeouts) are retried.
+ */
+export class PollError extends Error {
+    override name = 'PollError';
+    constructor(message: string, readonly fatal: boolean) {
+        super(message);
+    }
+}
+
+const MAINNET_HOSTS = ['icp0.io', 'icp-api.io', 'ic0.app'];
+const SYS_TRANSIENT = 2;
+
+/** True for the IC's public boundary nodes, where the root key is the well-known one and is never fetched. */
+export function isMainnetUrl(url: string): boolean {
+    const host = new URL(url).hostname;
+    return MAINNET_HOSTS.some((domain) => host === domain || host.endsWith(`.${domain}`));
+}
+
+const wsInterface: IDL.InterfaceFactory = ({ IDL: idl }) =>
+    idl.Service({ ws_close: idl.Func([CanisterWsCloseArgumentsIdl], [CanisterWsCloseResultIdl], []) });
+
+/**
+ * @example
+ * const ic = await IcClient.connect({ icUrl: 'http://127.0.0.1:4943', identity });
+ * await ic.submitCall(parseClientFrame(frame));
+ * const batch = await ic.getMessages(canisterId, 0n);
+ */
+export class IcClient {
+    private constructor(
+        private readonly agent: HttpAgent,
+        private readonly icUrl: string,
+        private readonly pollTimeoutMs: number
+    ) {}
+
+    /** Creates the agent and, for a local network without a given root key, fetches it (fails if unreachable). */
+    static async connect(options: IcClientOptions): Promise<IcClient> {
+        const mainnet = isMainnetUrl(options.icUrl);
+        const agent = await HttpAgent.create({
+            host: options.icUrl,
+            identity: options.identity,
+            // Query replies are signed by nodes only on the IC; local replicas are trusted through the root key.
+            verifyQuerySignatures: mainnet,
+            ...(options.rootKey ? { rootKey: options.rootKey } : { shouldFetchRootKey: !mainnet })
+        }).catch((error) => {
+            const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0];
+            throw new Error(`cannot reach the IC at ${options.icUrl} to fetch its root key: ${reason}`);
+        });
+        return new IcClient(agent, options.icUrl, options.pollTimeoutMs ?? 5_000);
+    }
+
+    /** The root key in use (DER), for clients that need the same one. */
+    get rootKey(): Uint8Array | null {
+        return this.agent.rootKey;
+    }
+
+    /**
+     * Submits a client's envelope byte for byte to `/api/v2/canister/<id>/call` and resolves once the IC accepted
+     * it (HTTP 202); the call's outcome reaches the client through the canister's certified messages.
+     */
+    async submitCall(call: RelayedCall): Promise<void> {
+        const url = new URL(`/api/v2/canister/${call.canisterId.toText()}/call`, this.icUrl);
+        const response = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/cbor' }, body: new Uint8Array(call.envelope) });
+        const body = new Uint8Array(await response.arrayBuffer());
+        if (!response.ok) {
+            throw new Error(`IC refused ${call.methodName} (HTTP ${response.status}): ${describeBody(body)}`);
+        }
+        if (response.status === 200 && body.length > 0) {
+            // Newer replicas answer 200 with a CBOR status when the call was rejected before execution.
+            const reply = safeDecode(body);
+            if (reply?.status === 'non_replicated_rejection') {
+                throw new Error(`IC rejected ${call.methodName} (code ${reply.reject_code}): ${reply.reject_message}`);
+            }
+        }
+    }
+
+    /** One `ws_get_messages({nonce})` query as the gateway; throws {@link PollError}. */
+    async getMessages(canisterId: Principal, nonce: bigint): Promise<CanisterOutputCertifiedMessages> {
+        const arg = IDL.encode([CanisterWsGetMessagesArgumentsIdl], [{ nonce }]);
+        let response;
+        try {
+            response = await withTimeout(this.agent.query(canisterId, { methodName: 'ws_get_messages', arg }), this.pollTimeoutMs);
+        } catch (error) {
+            throw new PollError(`ws_get_messages failed: ${error instanceof Error ? error.message : String(error)}`, false);
+        }
+        if (response.status !== 'replied') {
+            const fatal = Number(response.reject_code) !== SYS_TRANSIENT;
+            throw new PollError(`ws_get_messages rejected (code ${response.reject_code}): ${response.reject_message}`, fatal);
+        }
+        let result: { Ok: CanisterOutputCertifiedMessages } | { Err: string };
+        try {
+            [result] = IDL.decode([CanisterWsGetMessagesResultIdl], response.reply.arg) as unknown as [typeof result];
+        } catch (error) {
+            throw new PollError(`ws_get_messages reply is not CanisterWsGetMessagesResult: ${error instanceof Error ? error.message : String(error)}`, true);
+        }
+        if ('Err' in result) throw new PollError(`ws_get_messages returned Err: ${result.Err}`, true);
+        return result.Ok;
+    }
+
+    /** Tells the canister that a client's connection ended (`ws_close` as the gateway). Throws on `Err`. */
+    async closeClient(canisterId: Principal, clientKey: ClientKey): Promise<void> {
+        const actor = Actor.createActor<{ ws_close(args: { client_key: ClientKey }): Promise<{ Ok: null } | { Err: string }> }>(wsInterface, {
+            agent: this.agent,
+            canisterId
+        });
+        const result = await actor.ws_close({ client_key: clientKey });
+        if ('Err' in result) throw new Error(`ws_close returned Err: ${result.Err}`);
+    }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+    });
+    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+function safeDecode(body: Uint8Array): Record<string, unknown> | undefined {
+    try {
+        const value = decode(body);
+        return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
+    } catch {
+        return undefined;
+    }
+}
+
+function describeBody(body: Uint8Array): string {
+    const reply = safeDecode(body);
+    if (reply && 'reject_message' in reply) return String(reply.reject_message);
+    return new TextDecoder().decode(body.subarray(0, 300)).trim() || '(empty body)';
+}
