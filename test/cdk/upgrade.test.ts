@@ -1,0 +1,119 @@
+import type { Principal } from '@dfinity/principal';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLIENT_1, CLIENT_2, GATEWAY_1, GATEWAY_2 } from '../support/principals.ts';
+import { SeededRandom } from '../support/prng.ts';
+import { encodeServiceMessage } from '../support/service-messages.ts';
+import {
+    DEFAULT_SEND_ACK_INTERVAL_MS,
+    KEEP_ALIVE_TIMEOUT_MS,
+    TestCanister,
+    clientMessage,
+    messageKey,
+    nonceOfKey,
+    serviceMessageOf
+} from '../support/test-canister.ts';
+import type { CanisterOutputMessage } from '../support/test-canister-interface.ts';
+import { wsError } from '../support/ws-errors.ts';
+
+const ACK_INTERVAL_MS = Number(DEFAULT_SEND_ACK_INTERVAL_MS);
+
+// Beyond upstream (whose heap state is lost on upgrade): the CDK keeps clients, sequence numbers, gateway nonces
+// and queued messages in stable memory, and the lifecycle function re-arms the timers in post_upgrade.
+describe('upgrade with queued messages and connected clients', () => {
+    let canister: TestCanister;
+    const rng = new SeededRandom(0x0b6n);
+    const key1 = { client_principal: CLIENT_1, client_nonce: rng.nextU64() };
+    const key2 = { client_principal: CLIENT_2, client_nonce: rng.nextU64() };
+    let before: Map<string, CanisterOutputMessage[]>;
+
+    /** Every queued message of `gateway`, paginating from nonce 0, each page verified like the client does. */
+    async function drain(gateway: Principal): Promise<CanisterOutputMessage[]> {
+        const all: CanisterOutputMessage[] = [];
+        let nonce = 0n;
+        for (;;) {
+            const { batch } = await canister.pollVerified(gateway, nonce);
+            all.push(...batch.messages);
+            if (batch.is_end_of_queue) return all;
+            nonce = nonceOfKey(batch.messages[batch.messages.length - 1]!.key) + 1n;
+        }
+    }
+
+    beforeAll(async () => {
+        canister = await TestCanister.setup();
+        expect(await canister.open(key1, GATEWAY_1)).toEqual({ Ok: null });
+        expect(await canister.open(key2, GATEWAY_2)).toEqual({ Ok: null });
+        expect(await canister.message(CLIENT_1, clientMessage(key1, 1n))).toEqual({ Ok: null });
+        expect(await canister.message(CLIENT_1, clientMessage(key1, 2n))).toEqual({ Ok: null });
+        // 61 messages for GATEWAY_1 (more than one page), 4 for GATEWAY_2.
+        expect(await canister.send(CLIENT_1, Array.from({ length: 60 }, (_, i) => `before ${i}`))).toEqual({ Ok: null });
+        expect(await canister.send(CLIENT_2, ['x', 'y', 'z'])).toEqual({ Ok: null });
+        before = new Map([
+            [GATEWAY_1.toText(), await drain(GATEWAY_1)],
+            [GATEWAY_2.toText(), await drain(GATEWAY_2)]
+        ]);
+        expect(before.get(GATEWAY_1.toText())).toHaveLength(61);
+        expect(before.get(GATEWAY_2.toText())).toHaveLength(4);
+
+        await canister.upgrade();
+    });
+    afterAll(() => canister?.tearDown());
+
+    it('serves every queued message after the upgrade, unchanged and with valid witnesses', async () => {
+        for (const gateway of [GATEWAY_1, GATEWAY_2]) {
+            const after = await drain(gateway);
+            const expected = before.get(gateway.toText())!;
+            expect(after.map((m) => m.key)).toEqual(expected.map((m) => m.key));
+            expect(after.map((m) => m.content)).toEqual(expected.map((m) => m.content));
+        }
+    });
+
+    it('keeps the clients connected: re-opening the same key is refused', async () => {
+        expect(await canister.open(key1, GATEWAY_1)).toEqual({ Err: wsError.clientKeyAlreadyConnected(key1) });
+    });
+
+    it('continues both sequence numbers and the gateway nonce', async () => {
+        expect(await canister.message(CLIENT_1, clientMessage(key1, 1n))).toEqual({
+            Err: wsError.incomingSequenceNumberWrong(3n, 1n)
+        });
+        // That refusal closed CLIENT_1 (WrongSequenceNumber) with the next outgoing sequence number and nonce.
+        const { batch, messages } = await canister.pollVerified(GATEWAY_1, 61n);
+        expect(batch.messages.map((m) => m.key)).toEqual([messageKey(GATEWAY_1, 61n)]);
+        expect(messages[0]!.sequence_num).toBe(62n);
+        expect(serviceMessageOf(messages[0]!)).toEqual({ CloseMessage: { reason: { WrongSequenceNumber: null } } });
+
+        // CLIENT_2 was not disturbed: its next incoming number is still 1 and its next outgoing one is 5.
+        expect(await canister.message(CLIENT_2, clientMessage(key2, 1n))).toEqual({ Ok: null });
+        expect(await canister.send(CLIENT_2, ['after'])).toEqual({ Ok: null });
+        const second = await canister.pollVerified(GATEWAY_2, 4n);
+        expect(second.batch.messages.map((m) => m.key)).toEqual([messageKey(GATEWAY_2, 4n)]);
+        expect(second.messages[0]!.sequence_num).toBe(5n);
+    });
+
+    it('re-arms the timers: acks arrive one interval later and the keep-alive check still closes silent clients', async () => {
+        // CLIENT_2 (incoming 1 processed) is the only client left; re-open CLIENT_1 to have an answering one too.
+        const key1b = { client_principal: CLIENT_1, client_nonce: rng.nextU64() };
+        expect(await canister.open(key1b, GATEWAY_1)).toEqual({ Ok: null });
+
+        await canister.advanceTime(ACK_INTERVAL_MS);
+        const ackedAt = await canister.pic.getTime();
+        const acks2 = await canister.pollVerified(GATEWAY_2, 5n);
+        expect(acks2.messages).toHaveLength(1);
+        expect(serviceMessageOf(acks2.messages[0]!)).toEqual({ AckMessage: { last_incoming_sequence_num: 1n } });
+        expect(acks2.messages[0]!.sequence_num).toBe(6n);
+        const acks1 = await canister.pollVerified(GATEWAY_1, 63n); // 62 = key1b's OpenMessage
+        expect(acks1.messages.map((m) => serviceMessageOf(m))).toEqual([
+            { AckMessage: { last_incoming_sequence_num: 0n } }
+        ]);
+
+        // CLIENT_1 answers the ack, CLIENT_2 stays silent.
+        const keepAlive = encodeServiceMessage({ KeepAliveMessage: { last_incoming_sequence_num: 2n } });
+        expect(await canister.message(CLIENT_1, clientMessage(key1b, 1n, keepAlive, true))).toEqual({ Ok: null });
+        await canister.advanceTimeSince(ackedAt, KEEP_ALIVE_TIMEOUT_MS);
+
+        const closed = await canister.pollVerified(GATEWAY_2, 6n);
+        expect(closed.messages.map((m) => serviceMessageOf(m))).toEqual([
+            { CloseMessage: { reason: { KeepAliveTimeout: null } } }
+        ]);
+        expect(await canister.message(CLIENT_1, clientMessage(key1b, 2n)), 'CLIENT_1 stays').toEqual({ Ok: null });
+    });
+});
