@@ -1,0 +1,80 @@
+/**
+ * One chat connection through the unmodified ic-websocket-js client: a fresh random identity, a certified
+ * WebSocket to the canister via the gateway, and the chat's join/post messages on top.
+ */
+import { Actor, HttpAgent } from '@dfinity/agent';
+import { IcWebSocket, generateRandomIdentity } from 'ic-websocket-js';
+import { chatIdlFactory, type ChatMessage } from './chat-idl';
+
+/** Where the chat lives; `npm start` serves these as /config.json. */
+export interface ChatConfig {
+    /** The gateway's WebSocket URL, e.g. `ws://127.0.0.1:8080`. */
+    gatewayUrl: string;
+    /** The IC HTTP endpoint the client fetches the root key from (not needed on mainnet: `https://icp-api.io`). */
+    networkUrl: string;
+    canisterId: string;
+    /** Must equal the canister's send_ack_interval_ms (default 300 000). */
+    ackMessageIntervalMs?: number;
+}
+
+export type ConnectionState = 'connecting' | 'open' | 'closed';
+
+export interface ChatEvents {
+    onState(state: ConnectionState, detail?: string): void;
+    onMessage(message: ChatMessage): void;
+    onError(message: string): void;
+}
+
+export interface ChatSession {
+    /** The principal this browser tab chats as. */
+    readonly principal: string;
+    post(text: string): void;
+    leave(): void;
+}
+
+/**
+ * Connects and joins with `nickname` as soon as the canister confirmed the connection.
+ *
+ * @example
+ * const session = openChatSession(config, 'ada', { onState, onMessage, onError });
+ * session.post('hello');
+ */
+export function openChatSession(config: ChatConfig, nickname: string, events: ChatEvents): ChatSession {
+    const identity = generateRandomIdentity();
+    const agent = HttpAgent.createSync({ host: config.networkUrl, identity });
+    const canisterActor = Actor.createActor(chatIdlFactory as any, { agent, canisterId: config.canisterId });
+    const socket = new IcWebSocket<any, ChatMessage>(config.gatewayUrl, undefined, {
+        canisterId: config.canisterId,
+        canisterActor: canisterActor as any,
+        identity,
+        networkUrl: config.networkUrl,
+        ackMessageIntervalMs: config.ackMessageIntervalMs
+    });
+    events.onState('connecting');
+    socket.onopen = () => {
+        events.onState('open');
+        socket.send({ Join: { nickname } });
+    };
+    socket.onmessage = (event) => events.onMessage(event.data);
+    socket.onerror = (event) => events.onError(describeError(event));
+    socket.onclose = (event) => events.onState('closed', closeDetail(event));
+    return {
+        principal: identity.getPrincipal().toText(),
+        post(text) {
+            socket.send({ Post: { text } });
+        },
+        leave() {
+            socket.close();
+        }
+    };
+}
+
+function describeError(event: ErrorEvent): string {
+    const error = event.error;
+    return error instanceof Error ? error.message : String(error ?? event.message ?? 'unknown error');
+}
+
+function closeDetail(event: CloseEvent): string {
+    if (event.code === 1000) return 'you left the chat';
+    return `connection closed (code ${event.code}${event.reason ? `: ${event.reason}` : ''})`;
+}
