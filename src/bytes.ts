@@ -1,0 +1,60 @@
+/** Small byte helpers (no `Buffer`: it does not exist inside Azle canisters). */
+
+/** 8-byte big-endian encoding of a u64, so byte order equals numeric order in StableBTreeMap keys. */
+export function u64ToBytes(value: bigint): Uint8Array {
+    const bytes = new Uint8Array(8);
+    new DataView(bytes.buffer).setBigUint64(0, value);
+    return bytes;
+}
+
+/** Reads a big-endian u64 at `offset`. */
+export function readU64(bytes: Uint8Array, offset: number): bigint {
+    return new DataView(bytes.buffer, bytes.byteOffset + offset, 8).getBigUint64(0);
+}
+
+/** Writes a big-endian u64 at `offset`. */
+export function writeU64(bytes: Uint8Array, offset: number, value: bigint): void {
+    new DataView(bytes.buffer, bytes.byteOffset + offset, 8).setBigUint64(0, value);
+}
+
+/** Concatenates byte arrays. */
+export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+    let length = 0;
+    for (const part of parts) length += part.length;
+    const out = new Uint8Array(length);
+    let offset = 0;
+    for (const part of parts) {
+        out.set(part, offset);
+        offset += part.length;
+    }
+    return out;
+}
+
+/** Lower-case hex, used for heap map keys and test output. */
+export function toHex(bytes: Uint8Array): string {
+    let out = '';
+    for (let i = 0; i < bytes.length; i++) out += (bytes[i] < 16 ? '0' : '') + bytes[i].toString(16);
+    return out;
+}
+
+/** Parses lower- or upper-case hex. */
+export function fromHex(hex: string): Uint8Array {
+    if (hex.length % 2 !== 0 || /[^0-9a-fA-F]/.test(hex)) throw new Error(`invalid hex string: ${hex}`);
+    const out = new Uint8Array(hex.length / 2);
+    for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+    return out;
+}
+
+/** Byte-wise equality. */
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+    if (a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+    return true;
+}
+
+const utf8 = new TextEncoder();
+
+/** UTF-8 bytes of a string. */
+export function utf8Bytes(text: string): Uint8Array {
+    return utf8.encode(text);
+}

@@ -1,0 +1,42 @@
+/**
+ * Protocol constants of ic-websocket-cdk 0.4.1 (spec protocol.md §4), plus this CDK's reply-size guard.
+ */
+
+/** Label under which all message hashes are certified: `certified_data = labeled("websocket", root)`. */
+export const LABEL_WEBSOCKET = 'websocket';
+
+/** Default number of messages returned by one `ws_get_messages` call. */
+export const DEFAULT_MAX_NUMBER_OF_RETURNED_MESSAGES = 50;
+
+/** Default period of the ack timer; the client's `ackMessageIntervalMs` must be equal to it. */
+export const DEFAULT_SEND_ACK_INTERVAL_MS = 300_000n;
+
+/** Upper bound on the latency between client and canister, used by client and canister alike. */
+export const COMMUNICATION_LATENCY_BOUND_MS = 30_000n;
+
+/** A client that was acked must send a keep-alive within this time (2 × latency bound). */
+export const CLIENT_KEEP_ALIVE_TIMEOUT_MS = 2n * COMMUNICATION_LATENCY_BOUND_MS;
+
+/** First nonce of every gateway's outgoing queue. */
+export const INITIAL_OUTGOING_MESSAGE_NONCE = 0n;
+
+/** Sequence number expected in the first client → canister message. */
+export const INITIAL_CLIENT_SEQUENCE_NUM = 1n;
+
+/** Last sequence number "used" towards a new client: its first message (the OpenMessage) is number 1. */
+export const INITIAL_CANISTER_SEQUENCE_NUM = 0n;
+
+/** At most this many expired messages are deleted from a gateway queue on each send. */
+export const MESSAGES_TO_DELETE_COUNT = 5;
+
+/**
+ * Not in upstream: the IC caps a query reply at 3 MiB, so one `ws_get_messages` reply carries at most this many
+ * bytes of messages (content, key, client key and witness estimate); the rest comes in the next poll
+ * (`is_end_of_queue = false`). One message alone may not exceed it either, so `send` refuses bigger messages.
+ */
+export const MAX_REPLY_MESSAGES_BYTES = 2 * 1024 * 1024;
+
+/** Prefix of every debug line the CDK prints, as in the Rust CDK. */
+export const LOG_PREFIX = '[IC-WEBSOCKET-CDK]: ';
+
+export const NANOS_PER_MILLI = 1_000_000n;

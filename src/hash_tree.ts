@@ -1,0 +1,114 @@
+/**
+ * IC hash trees (the IC interface spec's "certificate" trees): node hashing, witness encoding and reconstruction.
+ * Hash functions, with `H` = SHA-256 and `ds(s)` = one length byte followed by the ASCII bytes of `s`:
+ * `empty = H(ds("ic-hashtree-empty"))`, `fork(l,r) = H(ds("ic-hashtree-fork") ‖ l ‖ r)`,
+ * `labeled(lbl,t) = H(ds("ic-hashtree-labeled") ‖ lbl ‖ t)`, `leaf(v) = H(ds("ic-hashtree-leaf") ‖ v)`,
+ * `pruned(h) = h`.
+ */
+import { sha256 } from '@noble/hashes/sha2';
+import { CborWriter, SELF_DESCRIBE_TAG } from './cbor';
+import { utf8Bytes } from './bytes';
+
+/** A hash tree, as in the IC interface spec; labels, leaf data and pruned hashes are raw bytes. */
+export type HashTree =
+    | { kind: 'empty' }
+    | { kind: 'fork'; left: HashTree; right: HashTree }
+    | { kind: 'labeled'; label: Uint8Array; subtree: HashTree }
+    | { kind: 'leaf'; value: Uint8Array }
+    | { kind: 'pruned'; hash: Uint8Array };
+
+function domainSeparator(name: string): Uint8Array {
+    const text = utf8Bytes(name);
+    const out = new Uint8Array(text.length + 1);
+    out[0] = text.length;
+    out.set(text, 1);
+    return out;
+}
+
+const DS_EMPTY = domainSeparator('ic-hashtree-empty');
+const DS_FORK = domainSeparator('ic-hashtree-fork');
+const DS_LABELED = domainSeparator('ic-hashtree-labeled');
+const DS_LEAF = domainSeparator('ic-hashtree-leaf');
+
+/** SHA-256 of the concatenation of `parts`, without concatenating them first. */
+export function sha256Of(...parts: Uint8Array[]): Uint8Array {
+    const hasher = sha256.create();
+    for (const part of parts) hasher.update(part);
+    return hasher.digest();
+}
+
+/** Hash of the empty tree. */
+export const EMPTY_HASH: Uint8Array = sha256Of(DS_EMPTY);
+
+export function forkHash(left: Uint8Array, right: Uint8Array): Uint8Array {
+    return sha256Of(DS_FORK, left, right);
+}
+
+export function labeledHash(label: Uint8Array, subtreeHash: Uint8Array): Uint8Array {
+    return sha256Of(DS_LABELED, label, subtreeHash);
+}
+
+export function leafHash(value: Uint8Array): Uint8Array {
+    return sha256Of(DS_LEAF, value);
+}
+
+/** The root hash ("reconstruct") of a tree or witness. */
+export function reconstruct(tree: HashTree): Uint8Array {
+    switch (tree.kind) {
+        case 'empty':
+            return EMPTY_HASH;
+        case 'fork':
+            return forkHash(reconstruct(tree.left), reconstruct(tree.right));
+        case 'labeled':
+            return labeledHash(tree.label, reconstruct(tree.subtree));
+        case 'leaf':
+            return leafHash(tree.value);
+        case 'pruned':
+            return tree.hash;
+    }
+}
+
+/** The label `websocket` as bytes. */
+export const WEBSOCKET_LABEL_BYTES = utf8Bytes('websocket');
+
+/** Certified data of the CDK: `labeled("websocket", innerRoot)`. */
+export function websocketCertifiedData(innerRootHash: Uint8Array): Uint8Array {
+    return labeledHash(WEBSOCKET_LABEL_BYTES, innerRootHash);
+}
+
+/**
+ * CBOR of a tree as the IC encodes it, with the 55799 tag in front as the Rust CDK does:
+ * `[0]` empty, `[1, l, r]` fork, `[2, label, t]` labeled, `[3, data]` leaf, `[4, hash]` pruned.
+ *
+ * @example
+ * encodeHashTree({ kind: 'labeled', label: utf8Bytes('websocket'), subtree: { kind: 'pruned', hash } });
+ */
+export function encodeHashTree(tree: HashTree): Uint8Array {
+    const writer = new CborWriter(512);
+    writer.raw(SELF_DESCRIBE_TAG);
+    writeTree(writer, tree);
+    return writer.bytes();
+}
+
+function writeTree(writer: CborWriter, tree: HashTree): void {
+    switch (tree.kind) {
+        case 'empty':
+            writer.arrayHeader(1).uint(0);
+            return;
+        case 'fork':
+            writer.arrayHeader(3).uint(1);
+            writeTree(writer, tree.left);
+            writeTree(writer, tree.right);
+            return;
+        case 'labeled':
+            writer.arrayHeader(3).uint(2).byteString(tree.label);
+            writeTree(writer, tree.subtree);
+            return;
+        case 'leaf':
+            writer.arrayHeader(2).uint(3).byteString(tree.value);
+            return;
+        case 'pruned':
+            writer.arrayHeader(2).uint(4).byteString(tree.hash);
+            return;
+    }
+}

@@ -1,0 +1,236 @@
+/**
+ * `IcWebSocket`: the object an Azle canister creates once at module level to get WebSockets.
+ */
+import { clearTimer, IDL, setTimer, setTimerInterval } from 'azle';
+import type { Principal } from '@dfinity/principal';
+import { CLIENT_KEEP_ALIVE_TIMEOUT_MS } from './constants';
+import type { WsResult } from './errors';
+import { icEnvironment } from './ic_environment';
+import { createWsMethods, type WsEndpoints } from './methods';
+import { ackTimerSeconds, resolveParams, type WsParamsInput } from './params';
+import {
+    broadcastToClients,
+    closeClient,
+    connectedClients,
+    gatewayInfos,
+    queueDepth,
+    sendToClient,
+    type BroadcastResult,
+    type GatewayInfo
+} from './protocol/app_api';
+import { currentClientKey } from './protocol/clients';
+import { WsContext, type WsCallbacks } from './protocol/context';
+import { rebuildCertTree, wipe } from './protocol/lifecycle';
+import { checkKeepAlive, sendAcksToClients } from './protocol/timers';
+import { wsClose } from './protocol/ws_close';
+import { wsGetMessages } from './protocol/ws_get_messages';
+import { wsMessage } from './protocol/ws_message';
+import { wsOpen } from './protocol/ws_open';
+import { StableKvMap } from './state/stable_kv';
+import { WsStore } from './state/store';
+
+/** Argument of `onOpen` and `onClose`. */
+export type OnOpenArgs = { clientPrincipal: Principal };
+export type OnCloseArgs = { clientPrincipal: Principal };
+
+/** Argument of `onMessage`. `message` is decoded with the app type on first access (a bad payload throws, i.e. traps). */
+export type OnMessageArgs<T> = { clientPrincipal: Principal; bytes: Uint8Array; readonly message: T };
+
+/**
+ * Memory ids of the four stable maps (0–253, each distinct and not used by the application).
+ * Defaults: clients 250, principals 251, gateways 252, messages 253.
+ */
+export type WsMemoryIds = { clients: number; principals: number; gateways: number; messages: number };
+
+export const DEFAULT_MEMORY_IDS: Readonly<WsMemoryIds> = Object.freeze({ clients: 250, principals: 251, gateways: 252, messages: 253 });
+
+/** Options of {@link IcWebSocket}. */
+export type IcWebSocketOptions<T> = WsParamsInput & {
+    /** Candid type of application messages, both directions (e.g. `IDL.Record({ text: IDL.Text })`). */
+    appMessage: IDL.Type;
+    /** A client connected (its OpenMessage is already queued, so sending from here works). */
+    onOpen?: (args: OnOpenArgs) => void;
+    /** A client sent an application message. */
+    onMessage?: (args: OnMessageArgs<T>) => void;
+    /** A client is gone (closed by its gateway, by the app, replaced, timed out or wrong sequence number). */
+    onClose?: (args: OnCloseArgs) => void;
+    memoryIds?: Partial<WsMemoryIds>;
+};
+
+/**
+ * WebSockets for an Azle canister, wire-compatible with ic-websocket-cdk 0.4.1 (ic-websocket-js clients and the
+ * ic-websocket-gateway work unchanged). All state lives in stable memory and survives upgrades.
+ *
+ * Handlers run inside the calling message: if one throws, the message traps and every change is rolled back.
+ * `send`, `close` and `broadcast` return `{ Ok: null } | { Err: string }`-style results like upstream, never throw.
+ *
+ * @example
+ * import { IDL, init, postUpgrade } from 'azle';
+ * import { IcWebSocket } from 'ic-websocket-cdk';
+ *
+ * const AppMessage = IDL.Record({ text: IDL.Text });
+ * type AppMessage = { text: string };
+ *
+ * const ws = new IcWebSocket<AppMessage>({
+ *     appMessage: AppMessage,
+ *     onOpen: ({ clientPrincipal }) => ws.send(clientPrincipal, { text: 'welcome' }),
+ *     onMessage: ({ clientPrincipal, message }) => ws.broadcast({ text: `${clientPrincipal.toText()}: ${message.text}` })
+ * });
+ *
+ * class App {
+ *     @init([]) init() { ws.init(); }
+ *     @postUpgrade([]) postUpgrade() { ws.init(); }
+ * }
+ *
+ * export default [App, ws.methods];
+ */
+export class IcWebSocket<T> {
+    /** The endpoint class to put in the canister's default export. */
+    readonly methods: ReturnType<typeof createWsMethods>;
+    private readonly ctx: WsContext;
+    private readonly appMessage: IDL.Type;
+    private ackTimer: bigint | undefined;
+    private keepAliveTimer: bigint | undefined;
+
+    constructor(options: IcWebSocketOptions<T>) {
+        this.appMessage = options.appMessage;
+        const ids = { ...DEFAULT_MEMORY_IDS, ...options.memoryIds };
+        checkMemoryIds(ids);
+        const store = new WsStore({
+            clients: new StableKvMap(ids.clients),
+            principals: new StableKvMap(ids.principals),
+            gateways: new StableKvMap(ids.gateways),
+            messages: new StableKvMap(ids.messages)
+        });
+        this.ctx = new WsContext(store, icEnvironment, resolveParams(options), this.callbacksOf(options));
+        this.methods = createWsMethods(this.endpoints(), options.appMessage);
+    }
+
+    /**
+     * Call from the canister's `@init` and `@postUpgrade`: validates and applies the params (overriding the
+     * constructor's), rebuilds the certified tree from stable memory and sets the certified data, and (re)arms the
+     * ack timer. Throws (traps) if `sendAckIntervalMs <= 60 000`.
+     */
+    init(params?: WsParamsInput): void {
+        if (params !== undefined) {
+            this.ctx.params = resolveParams({
+                maxNumberOfReturnedMessages: params.maxNumberOfReturnedMessages ?? this.ctx.params.maxNumberOfReturnedMessages,
+                sendAckIntervalMs: params.sendAckIntervalMs ?? this.ctx.params.sendAckIntervalMs
+            });
+        }
+        rebuildCertTree(this.ctx);
+        this.restartTimers();
+    }
+
+    /**
+     * Sends an application message, Candid-encoded with the app type.
+     *
+     * @example
+     * const result = ws.send(client, { text: 'hi' });
+     * if ('Err' in result) console.log(result.Err);
+     */
+    send(client: Principal, message: T): WsResult {
+        return sendToClient(this.ctx, client, this.encode(message));
+    }
+
+    /** Sends bytes that are already a Candid encoding of an application message (as upstream's `send`). */
+    sendRaw(client: Principal, bytes: Uint8Array): WsResult {
+        return sendToClient(this.ctx, client, bytes);
+    }
+
+    /**
+     * Sends one message to many clients (default: all connected), encoding it once and certifying once.
+     *
+     * @example
+     * const { sent, failed } = ws.broadcast({ text: 'hello everyone' });
+     */
+    broadcast(message: T, clients?: Principal[]): BroadcastResult {
+        return broadcastToClients(this.ctx, this.encode(message), clients);
+    }
+
+    /** Closes a client's connection (reason `ClosedByApplication`); `onClose` is called. Do not call it from `onClose`. */
+    close(client: Principal): WsResult {
+        return closeClient(this.ctx, client);
+    }
+
+    /** Principals with an open connection. */
+    clients(): Principal[] {
+        return connectedClients(this.ctx);
+    }
+
+    /** Whether `client` has an open connection. */
+    isConnected(client: Principal): boolean {
+        return currentClientKey(this.ctx, client) !== undefined;
+    }
+
+    /** Number of messages queued (not yet deleted) for `gateway`. */
+    queueDepth(gateway: Principal): number {
+        return queueDepth(this.ctx, gateway);
+    }
+
+    /** Registered gateways with their client counts and queue depths. */
+    gateways(): GatewayInfo[] {
+        return gatewayInfos(this.ctx);
+    }
+
+    /**
+     * For tests (upstream test canister's `wipe`): closes every client (calling `onClose`), deletes all state and
+     * messages. Call `init` afterwards to apply new params and restart the timers.
+     */
+    wipe(): void {
+        wipe(this.ctx);
+    }
+
+    private encode(message: T): Uint8Array {
+        return new Uint8Array(IDL.encode([this.appMessage], [message]));
+    }
+
+    private endpoints(): WsEndpoints {
+        return {
+            wsOpen: (caller, args) => wsOpen(this.ctx, caller, args),
+            wsClose: (caller, args) => wsClose(this.ctx, caller, args),
+            wsMessage: (caller, args) => wsMessage(this.ctx, caller, args),
+            wsGetMessages: (caller, args) => ({ Ok: wsGetMessages(this.ctx, caller, args.nonce) })
+        };
+    }
+
+    private callbacksOf(options: IcWebSocketOptions<T>): WsCallbacks {
+        const { onOpen, onMessage, onClose } = options;
+        const appMessage = options.appMessage;
+        return {
+            onOpen: onOpen && ((clientPrincipal) => onOpen({ clientPrincipal })),
+            onClose: onClose && ((clientPrincipal) => onClose({ clientPrincipal })),
+            onMessage:
+                onMessage &&
+                ((clientPrincipal, bytes) => {
+                    let decoded: { value: T } | undefined;
+                    onMessage({
+                        clientPrincipal,
+                        bytes,
+                        get message(): T {
+                            decoded ??= { value: IDL.decode([appMessage], bytes)[0] as unknown as T };
+                            return decoded.value;
+                        }
+                    });
+                })
+        };
+    }
+
+    private restartTimers(): void {
+        if (this.ackTimer !== undefined) clearTimer(this.ackTimer);
+        if (this.keepAliveTimer !== undefined) clearTimer(this.keepAliveTimer);
+        this.keepAliveTimer = undefined;
+        this.ackTimer = setTimerInterval(ackTimerSeconds(this.ctx.params.sendAckIntervalMs), () => {
+            sendAcksToClients(this.ctx);
+            this.keepAliveTimer = setTimer(Number(CLIENT_KEEP_ALIVE_TIMEOUT_MS / 1000n), () => checkKeepAlive(this.ctx));
+        });
+    }
+}
+
+function checkMemoryIds(ids: WsMemoryIds): void {
+    const values = [ids.clients, ids.principals, ids.gateways, ids.messages];
+    for (const id of values) {
+        if (!Number.isInteger(id) || id < 0 || id > 253) throw new Error(`IcWebSocket memory ids must be integers in 0..253, got ${id}`);
+    }
+    if (new Set(values).size !== values.length) throw new Error(`IcWebSocket memory ids must be distinct, got ${values.join(', ')}`);
+}

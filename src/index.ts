@@ -1,0 +1,26 @@
+/**
+ * ic-websocket-cdk for Azle: WebSockets for TypeScript canisters on the Internet Computer, wire-compatible with the
+ * Rust `ic-websocket-cdk` 0.4.1, with all state in stable memory. Start with {@link IcWebSocket}.
+ *
+ * @example
+ * import { IcWebSocket } from 'ic-websocket-cdk';
+ * const ws = new IcWebSocket({ appMessage: IDL.Record({ text: IDL.Text }) });
+ * export default [App, ws.methods]; // App calls ws.init() from @init and @postUpgrade
+ */
+export {
+    IcWebSocket,
+    DEFAULT_MEMORY_IDS,
+    type IcWebSocketOptions,
+    type OnOpenArgs,
+    type OnMessageArgs,
+    type OnCloseArgs,
+    type WsMemoryIds
+} from './ic_websocket';
+export type { WsParamsInput } from './params';
+export type { BroadcastResult, GatewayInfo } from './protocol/app_api';
+export { OK, err, isErr, WsError, type WsResult } from './errors';
+export * from './types';
+export * from './constants';
+export { formatMessageKey, clientKeyToText } from './keys';
+export { encodeWebsocketMessage, decodeWebsocketMessage } from './cbor';
+export { createWsMethods } from './methods';

@@ -1,0 +1,72 @@
+/**
+ * Key formats: the certification key of a message (`<gateway principal text>_<20-digit nonce>`, spec §2.9), the
+ * display form of a client key used in error texts, and the byte keys of the stable maps.
+ */
+import { Principal } from '@dfinity/principal';
+import type { ClientKey } from './types';
+import { bytesEqual, concatBytes, readU64, u64ToBytes } from './bytes';
+
+const NONCE_DIGITS = 20;
+
+/**
+ * The certification key of the message with `nonce` in `gatewayText`'s queue. Zero-padding makes string order equal
+ * nonce order within one gateway.
+ *
+ * @example
+ * formatMessageKey('aaaaa-aa', 2n); // 'aaaaa-aa_00000000000000000002'
+ */
+export function formatMessageKey(gatewayText: string, nonce: bigint): string {
+    return `${gatewayText}_${nonce.toString().padStart(NONCE_DIGITS, '0')}`;
+}
+
+/** The nonce at the end of a message key (what the gateway parses: the part after the last `_`). */
+export function nonceOfMessageKey(key: string): bigint {
+    return BigInt(key.slice(key.lastIndexOf('_') + 1));
+}
+
+/**
+ * The display form of a client key used in error texts: `<principal text>_<nonce decimal>` (no padding).
+ *
+ * @example
+ * clientKeyToText({ client_principal: Principal.anonymous(), client_nonce: 5n }); // '2vxsx-fae_5'
+ */
+export function clientKeyToText(key: ClientKey): string {
+    return `${key.client_principal.toText()}_${key.client_nonce}`;
+}
+
+/** Length-prefixed principal bytes: the stable-map key of a principal, and the prefix of composite keys. */
+export function principalKeyBytes(principal: Principal): Uint8Array {
+    const raw = principal.toUint8Array();
+    const out = new Uint8Array(raw.length + 1);
+    out[0] = raw.length;
+    out.set(raw, 1);
+    return out;
+}
+
+/** Reads a length-prefixed principal at `offset`; returns it and the offset after it. */
+export function readPrincipal(bytes: Uint8Array, offset: number): [Principal, number] {
+    const length = bytes[offset];
+    if (length === undefined || offset + 1 + length > bytes.length) throw new Error('corrupt principal bytes');
+    return [Principal.fromUint8Array(bytes.slice(offset + 1, offset + 1 + length)), offset + 1 + length];
+}
+
+/** Stable-map key of a client: length-prefixed principal ‖ nonce (8 bytes, big-endian). */
+export function clientKeyBytes(key: ClientKey): Uint8Array {
+    return concatBytes(principalKeyBytes(key.client_principal), u64ToBytes(key.client_nonce));
+}
+
+/** Inverse of {@link clientKeyBytes}, reading at `offset`; returns the key and the offset after it. */
+export function readClientKey(bytes: Uint8Array, offset: number): [ClientKey, number] {
+    const [principal, next] = readPrincipal(bytes, offset);
+    return [{ client_principal: principal, client_nonce: readU64(bytes, next) }, next + 8];
+}
+
+/** Stable-map key of a queued message: length-prefixed gateway principal ‖ nonce (8 bytes, big-endian). */
+export function messageKeyBytes(gatewayKey: Uint8Array, nonce: bigint): Uint8Array {
+    return concatBytes(gatewayKey, u64ToBytes(nonce));
+}
+
+/** True when both client keys name the same principal and nonce. */
+export function clientKeysEqual(a: ClientKey, b: ClientKey): boolean {
+    return a.client_nonce === b.client_nonce && bytesEqual(a.client_principal.toUint8Array(), b.client_principal.toUint8Array());
+}

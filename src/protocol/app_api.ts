@@ -1,0 +1,71 @@
+/**
+ * What the application calls: send to one client, broadcast, close, and introspection (spec protocol.md §1.4,
+ * §2.7). Every mutating function certifies once at the end.
+ */
+import type { Principal } from '@dfinity/principal';
+import { err, isErr, OK, WsError, type WsResult } from '../errors';
+import { currentClientKey, removeClient } from './clients';
+import type { WsContext } from './context';
+import { queueMessage } from './outgoing';
+
+/** Queues an application message (already Candid-encoded) for `client`. */
+export function sendToClient(ctx: WsContext, client: Principal, content: Uint8Array): WsResult {
+    const result = queueToPrincipal(ctx, client, content);
+    ctx.certify();
+    return result;
+}
+
+function queueToPrincipal(ctx: WsContext, client: Principal, content: Uint8Array): WsResult {
+    const key = currentClientKey(ctx, client);
+    if (key === undefined) return err(WsError.clientPrincipalNotConnected(client.toText()));
+    return queueMessage(ctx, key, content, { isServiceMessage: false });
+}
+
+/** Outcome of a broadcast: how many clients got the message, and why the others did not. */
+export type BroadcastResult = { sent: number; failed: { client: Principal; error: string }[] };
+
+/** Queues the same content for each of `clients` (default: every connected client) and certifies once. */
+export function broadcastToClients(ctx: WsContext, content: Uint8Array, clients?: Principal[]): BroadcastResult {
+    const targets = clients ?? connectedClients(ctx);
+    const outcome: BroadcastResult = { sent: 0, failed: [] };
+    for (const client of targets) {
+        const result = queueToPrincipal(ctx, client, content);
+        if (isErr(result)) outcome.failed.push({ client, error: result.Err });
+        else outcome.sent++;
+    }
+    ctx.certify();
+    return outcome;
+}
+
+/** Closes `client`'s connection with reason `ClosedByApplication` (calls `onClose`; not from inside `onClose`). */
+export function closeClient(ctx: WsContext, client: Principal): WsResult {
+    const key = currentClientKey(ctx, client);
+    if (key === undefined) return err(WsError.clientPrincipalNotConnected(client.toText()));
+    removeClient(ctx, key, { ClosedByApplication: null });
+    ctx.certify();
+    return OK;
+}
+
+/** Principals with an open connection, in byte order. */
+export function connectedClients(ctx: WsContext): Principal[] {
+    return ctx.store.allClients().map(([key]) => key.client_principal);
+}
+
+/** One registered gateway, for introspection. */
+export type GatewayInfo = { gateway: Principal; connectedClients: number; queueDepth: number };
+
+/** Every registered gateway with its client count and number of queued messages. */
+export function gatewayInfos(ctx: WsContext): GatewayInfo[] {
+    return ctx.store.allGateways().map(([gateway, record]) => ({
+        gateway,
+        connectedClients: Number(record.connectedClientsCount),
+        queueDepth: Number(record.nextNonce - record.oldestNonce)
+    }));
+}
+
+/** Number of messages queued for `gateway` (0 for an unknown gateway). */
+export function queueDepth(ctx: WsContext, gateway: Principal): number {
+    const record = ctx.store.getGateway(gateway);
+    return record === undefined ? 0 : Number(record.nextNonce - record.oldestNonce);
+}
+

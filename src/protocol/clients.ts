@@ -1,0 +1,43 @@
+/**
+ * Registering and removing clients (spec protocol.md §2.2 step 4 and §2.5).
+ */
+import type { Principal } from '@dfinity/principal';
+import { INITIAL_CANISTER_SEQUENCE_NUM, INITIAL_CLIENT_SEQUENCE_NUM } from '../constants';
+import type { ClientKey, CloseMessageReason } from '../types';
+import type { WsContext } from './context';
+import { decrementGatewayClients, incrementGatewayClients } from './gateways';
+import { queueMessage } from './outgoing';
+import { closeMessage } from './service_messages';
+
+/** Registers `key` on `gateway`: client record, current key of the principal, gateway client count. */
+export function addClient(ctx: WsContext, key: ClientKey, gateway: Principal): void {
+    ctx.store.putClient(key, {
+        gateway,
+        lastKeepAliveTimestamp: ctx.env.time(),
+        nextIncomingSequenceNum: INITIAL_CLIENT_SEQUENCE_NUM,
+        lastOutgoingSequenceNum: INITIAL_CANISTER_SEQUENCE_NUM,
+        waitingForKeepAlive: false
+    });
+    ctx.store.setCurrentNonce(key.client_principal, key.client_nonce);
+    incrementGatewayClients(ctx, gateway);
+}
+
+/**
+ * Removes a client. With a `reason`, a CloseMessage is queued first (errors ignored, as upstream). `onClose` is
+ * called when the client was registered; removing an unknown client does nothing else.
+ */
+export function removeClient(ctx: WsContext, key: ClientKey, reason?: CloseMessageReason): void {
+    if (reason !== undefined) queueMessage(ctx, key, closeMessage(reason), { isServiceMessage: true });
+    const record = ctx.store.getClient(key);
+    ctx.store.removeClient(key);
+    ctx.store.removeCurrentNonce(key.client_principal);
+    if (record === undefined) return;
+    decrementGatewayClients(ctx, record.gateway);
+    ctx.callbacks.onClose?.(key.client_principal);
+}
+
+/** The current client key of `principal`, if it is connected. */
+export function currentClientKey(ctx: WsContext, principal: Principal): ClientKey | undefined {
+    const nonce = ctx.store.getCurrentNonce(principal);
+    return nonce === undefined ? undefined : { client_principal: principal, client_nonce: nonce };
+}

@@ -1,0 +1,74 @@
+/**
+ * The explicit state every protocol function works on: storage, the heap certified tree, params, the application's
+ * callbacks and the IC environment. In a canister the environment is Azle's (`../ic_environment.ts`); unit tests
+ * pass a fake clock and record certified data.
+ */
+import type { Principal } from '@dfinity/principal';
+import { CertTree } from '../cert_tree';
+import { websocketCertifiedData } from '../hash_tree';
+import { toHex } from '../bytes';
+import type { WsStore } from '../state/store';
+
+/** The IC system API the protocol needs. */
+export interface WsEnvironment {
+    /** IC time in nanoseconds. */
+    time(): bigint;
+    /** `ic0.certified_data_set` (32 bytes). */
+    setCertifiedData(data: Uint8Array): void;
+    /** `ic0.data_certificate`, only available in non-replicated queries. */
+    dataCertificate(): Uint8Array | undefined;
+    /** Debug output. */
+    log(message: string): void;
+}
+
+/** The application's callbacks, in their raw form (the public API wraps them with decoding). */
+export type WsCallbacks = {
+    onOpen?: (clientPrincipal: Principal) => void;
+    onMessage?: (clientPrincipal: Principal, content: Uint8Array) => void;
+    onClose?: (clientPrincipal: Principal) => void;
+};
+
+/** Validated parameters (see `../params.ts`). */
+export type WsParams = {
+    maxNumberOfReturnedMessages: number;
+    sendAckIntervalMs: bigint;
+    /** Byte budget of the messages in one ws_get_messages reply. */
+    maxReplyMessagesBytes: number;
+};
+
+export class WsContext {
+    readonly tree = new CertTree();
+    private readonly principalTexts = new Map<string, string>();
+
+    constructor(
+        readonly store: WsStore,
+        readonly env: WsEnvironment,
+        public params: WsParams,
+        public callbacks: WsCallbacks = {}
+    ) {}
+
+    /** `principal.toText()`, cached: the text form costs a CRC and base32 encoding each time. */
+    principalText(principal: Principal): string {
+        const hex = toHex(principal.toUint8Array());
+        let text = this.principalTexts.get(hex);
+        if (text === undefined) {
+            text = principal.toText();
+            this.principalTexts.set(hex, text);
+        }
+        return text;
+    }
+
+    /** Ack interval in nanoseconds. */
+    sendAckIntervalNs(): bigint {
+        return this.params.sendAckIntervalMs * 1_000_000n;
+    }
+
+    /**
+     * Sets the certified data to `labeled("websocket", root)` if the tree changed since the last call (or always
+     * with `force`). Every protocol entry point calls it once at the end, so a broadcast hashes the tree once.
+     */
+    certify(force = false): void {
+        if (!force && !this.tree.isDirty()) return;
+        this.env.setCertifiedData(websocketCertifiedData(this.tree.rootHash()));
+    }
+}

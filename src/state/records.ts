@@ -1,0 +1,108 @@
+/**
+ * Byte layouts of the values in the stable maps (all integers u64 big-endian). Hand-written fixed layouts instead of
+ * Candid or JSON: a read or write is a few DataView calls, and the layout is documented in src/README.md.
+ */
+import type { Principal } from '@dfinity/principal';
+import type { ClientKey } from '../types';
+import { concatBytes, readU64, u64ToBytes, writeU64 } from '../bytes';
+import { clientKeyBytes, principalKeyBytes, readClientKey, readPrincipal } from '../keys';
+
+/** A connected client. Stable map `clients`: client key bytes → this. */
+export type ClientRecord = {
+    gateway: Principal;
+    /** ns; set at registration and on every keep-alive. */
+    lastKeepAliveTimestamp: bigint;
+    /** Sequence number expected in the next client message (starts at 1). */
+    nextIncomingSequenceNum: bigint;
+    /** Sequence number of the last message sent to the client (starts at 0). */
+    lastOutgoingSequenceNum: bigint;
+    /** The client was sent an ack and is checked by the next keep-alive check. */
+    waitingForKeepAlive: boolean;
+};
+
+// [lastKeepAlive 8][nextIncoming 8][lastOutgoing 8][waiting 1][gateway: len 1 + bytes]
+export function encodeClientRecord(record: ClientRecord): Uint8Array {
+    const head = new Uint8Array(25);
+    writeU64(head, 0, record.lastKeepAliveTimestamp);
+    writeU64(head, 8, record.nextIncomingSequenceNum);
+    writeU64(head, 16, record.lastOutgoingSequenceNum);
+    head[24] = record.waitingForKeepAlive ? 1 : 0;
+    return concatBytes(head, principalKeyBytes(record.gateway));
+}
+
+export function decodeClientRecord(bytes: Uint8Array): ClientRecord {
+    return {
+        lastKeepAliveTimestamp: readU64(bytes, 0),
+        nextIncomingSequenceNum: readU64(bytes, 8),
+        lastOutgoingSequenceNum: readU64(bytes, 16),
+        waitingForKeepAlive: bytes[24] === 1,
+        gateway: readPrincipal(bytes, 25)[0]
+    };
+}
+
+/** A gateway that clients named in ws_open. Stable map `gateways`: gateway principal bytes → this. */
+export type GatewayRecord = {
+    /** Nonce of the next message queued for this gateway (starts at 0). */
+    nextNonce: bigint;
+    /** Nonce of the oldest message still queued; equals nextNonce when the queue is empty. */
+    oldestNonce: bigint;
+    connectedClientsCount: bigint;
+    /** ns when the client count dropped to 0 (the gateway is then removed one ack interval later); null if not. */
+    emptySince: bigint | null;
+};
+
+// [nextNonce 8][oldestNonce 8][count 8][hasEmptySince 1][emptySince 8]
+export function encodeGatewayRecord(record: GatewayRecord): Uint8Array {
+    const bytes = new Uint8Array(33);
+    writeU64(bytes, 0, record.nextNonce);
+    writeU64(bytes, 8, record.oldestNonce);
+    writeU64(bytes, 16, record.connectedClientsCount);
+    bytes[24] = record.emptySince === null ? 0 : 1;
+    writeU64(bytes, 25, record.emptySince ?? 0n);
+    return bytes;
+}
+
+export function decodeGatewayRecord(bytes: Uint8Array): GatewayRecord {
+    return {
+        nextNonce: readU64(bytes, 0),
+        oldestNonce: readU64(bytes, 8),
+        connectedClientsCount: readU64(bytes, 16),
+        emptySince: bytes[24] === 1 ? readU64(bytes, 25) : null
+    };
+}
+
+/** A queued, certified message. Stable map `messages`: gateway principal bytes ‖ nonce → this. */
+export type MessageRecord = {
+    /** sha256(content): the certified leaf value. */
+    contentHash: Uint8Array;
+    /** labeled(key, leaf(contentHash)), kept so a rebuild after upgrade hashes only the forks. */
+    ownHash: Uint8Array;
+    /** ns when it was queued; drives deletion of old messages. */
+    timestamp: bigint;
+    clientKey: ClientKey;
+    /** The CBOR of the WebsocketMessage, exactly as served. */
+    content: Uint8Array;
+};
+
+const TIMESTAMP_OFFSET = 64;
+
+// [contentHash 32][ownHash 32][timestamp 8][client key: len 1 + principal + nonce 8][content ...]
+export function encodeMessageRecord(record: MessageRecord): Uint8Array {
+    return concatBytes(record.contentHash, record.ownHash, u64ToBytes(record.timestamp), clientKeyBytes(record.clientKey), record.content);
+}
+
+export function decodeMessageRecord(bytes: Uint8Array): MessageRecord {
+    const [clientKey, contentOffset] = readClientKey(bytes, TIMESTAMP_OFFSET + 8);
+    return {
+        contentHash: bytes.slice(0, 32),
+        ownHash: bytes.slice(32, 64),
+        timestamp: readU64(bytes, TIMESTAMP_OFFSET),
+        clientKey,
+        content: bytes.slice(contentOffset)
+    };
+}
+
+/** Only the timestamp of a message record (no copies). */
+export function messageRecordTimestamp(bytes: Uint8Array): bigint {
+    return readU64(bytes, TIMESTAMP_OFFSET);
+}

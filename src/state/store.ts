@@ -1,0 +1,126 @@
+/**
+ * Typed access to the four maps that hold the whole protocol state. Everything here survives upgrades when the maps
+ * are StableBTreeMaps; only caches (the certified tree, principal texts) live on the heap and are rebuilt.
+ *
+ * | map        | key                                   | value                       |
+ * |------------|---------------------------------------|-----------------------------|
+ * | clients    | client principal (len-prefixed) ‖ nonce | {@link ClientRecord}      |
+ * | principals | client principal (len-prefixed)       | nonce of its current key    |
+ * | gateways   | gateway principal (len-prefixed)      | {@link GatewayRecord}       |
+ * | messages   | gateway principal (len-prefixed) ‖ nonce | {@link MessageRecord}    |
+ */
+import type { Principal } from '@dfinity/principal';
+import type { ClientKey } from '../types';
+import type { KvMap } from './kv';
+import { readU64, u64ToBytes } from '../bytes';
+import { clientKeyBytes, messageKeyBytes, principalKeyBytes, readClientKey, readPrincipal } from '../keys';
+import {
+    decodeClientRecord,
+    decodeGatewayRecord,
+    decodeMessageRecord,
+    encodeClientRecord,
+    encodeGatewayRecord,
+    encodeMessageRecord,
+    messageRecordTimestamp,
+    type ClientRecord,
+    type GatewayRecord,
+    type MessageRecord
+} from './records';
+
+/** The four maps of the store. */
+export type WsMaps = { clients: KvMap; principals: KvMap; gateways: KvMap; messages: KvMap };
+
+export class WsStore {
+    constructor(private readonly maps: WsMaps) {}
+
+    getClient(key: ClientKey): ClientRecord | undefined {
+        const bytes = this.maps.clients.get(clientKeyBytes(key));
+        return bytes === undefined ? undefined : decodeClientRecord(bytes);
+    }
+
+    putClient(key: ClientKey, record: ClientRecord): void {
+        this.maps.clients.insert(clientKeyBytes(key), encodeClientRecord(record));
+    }
+
+    removeClient(key: ClientKey): void {
+        this.maps.clients.remove(clientKeyBytes(key));
+    }
+
+    /** Every connected client, in key byte order. */
+    allClients(): [ClientKey, ClientRecord][] {
+        return this.maps.clients.items().map(([key, value]) => [readClientKey(key, 0)[0], decodeClientRecord(value)]);
+    }
+
+    clientCount(): number {
+        return this.maps.clients.len();
+    }
+
+    /** The nonce of `principal`'s current client key (one active key per principal). */
+    getCurrentNonce(principal: Principal): bigint | undefined {
+        const bytes = this.maps.principals.get(principalKeyBytes(principal));
+        return bytes === undefined ? undefined : readU64(bytes, 0);
+    }
+
+    setCurrentNonce(principal: Principal, nonce: bigint): void {
+        this.maps.principals.insert(principalKeyBytes(principal), u64ToBytes(nonce));
+    }
+
+    removeCurrentNonce(principal: Principal): void {
+        this.maps.principals.remove(principalKeyBytes(principal));
+    }
+
+    getGateway(gateway: Principal): GatewayRecord | undefined {
+        const bytes = this.maps.gateways.get(principalKeyBytes(gateway));
+        return bytes === undefined ? undefined : decodeGatewayRecord(bytes);
+    }
+
+    putGateway(gateway: Principal, record: GatewayRecord): void {
+        this.maps.gateways.insert(principalKeyBytes(gateway), encodeGatewayRecord(record));
+    }
+
+    removeGateway(gateway: Principal): void {
+        this.maps.gateways.remove(principalKeyBytes(gateway));
+    }
+
+    allGateways(): [Principal, GatewayRecord][] {
+        return this.maps.gateways.items().map(([key, value]) => [readPrincipal(key, 0)[0], decodeGatewayRecord(value)]);
+    }
+
+    getMessage(gateway: Principal, nonce: bigint): MessageRecord | undefined {
+        const bytes = this.maps.messages.get(messageKeyBytes(principalKeyBytes(gateway), nonce));
+        return bytes === undefined ? undefined : decodeMessageRecord(bytes);
+    }
+
+    /** The timestamp of a queued message, without decoding the rest. */
+    getMessageTimestamp(gateway: Principal, nonce: bigint): bigint | undefined {
+        const bytes = this.maps.messages.get(messageKeyBytes(principalKeyBytes(gateway), nonce));
+        return bytes === undefined ? undefined : messageRecordTimestamp(bytes);
+    }
+
+    putMessage(gateway: Principal, nonce: bigint, record: MessageRecord): void {
+        this.maps.messages.insert(messageKeyBytes(principalKeyBytes(gateway), nonce), encodeMessageRecord(record));
+    }
+
+    removeMessage(gateway: Principal, nonce: bigint): void {
+        this.maps.messages.remove(messageKeyBytes(principalKeyBytes(gateway), nonce));
+    }
+
+    /** Every queued message of every gateway: [gateway, nonce, record]. O(n), for the rebuild after an upgrade. */
+    allMessages(): [Principal, bigint, MessageRecord][] {
+        return this.maps.messages.items().map(([key, value]) => {
+            const [gateway, offset] = readPrincipal(key, 0);
+            return [gateway, readU64(key, offset), decodeMessageRecord(value)];
+        });
+    }
+
+    messageCount(): number {
+        return this.maps.messages.len();
+    }
+
+    /** Empties all four maps (used by `wipe`). */
+    clear(): void {
+        for (const map of [this.maps.clients, this.maps.principals, this.maps.gateways, this.maps.messages]) {
+            for (const [key] of map.items()) map.remove(key);
+        }
+    }
+}

@@ -1,0 +1,93 @@
+/**
+ * The test canister of the upstream Rust CDK (spec protocol.md §6.1), built on this CDK: same init arguments and
+ * methods, so the upstream integration suite and our conformance suite can run against its wasm.
+ *
+ * Hidden methods (not in the .did, prefixed `test_`) let our own canister tests make handlers trap and inspect state.
+ */
+import { IDL, init, postUpgrade, Principal, query, update } from 'azle';
+import { IcWebSocket, WsResultIdl, type WsResult } from 'ic-websocket-cdk';
+
+const AppMessage = IDL.Record({ text: IDL.Text });
+type AppMessage = { text: string };
+
+/** Heap-only switches for the trap tests (reset by every upgrade, as heap state is). */
+const trapIn = { open: false, message: false, close: false };
+const events: string[] = [];
+
+const ws = new IcWebSocket<AppMessage>({
+    appMessage: AppMessage,
+    onOpen: ({ clientPrincipal }) => {
+        if (trapIn.open) throw new Error('test: onOpen trapped');
+        events.push(`open ${clientPrincipal.toText()}`);
+    },
+    onMessage: ({ clientPrincipal, bytes }) => {
+        if (trapIn.message) throw new Error('test: onMessage trapped');
+        events.push(`message ${clientPrincipal.toText()} ${bytes.length}`);
+    },
+    onClose: ({ clientPrincipal }) => {
+        if (trapIn.close) throw new Error('test: onClose trapped');
+        events.push(`close ${clientPrincipal.toText()}`);
+    }
+});
+
+function initWs(maxNumberOfReturnedMessages: bigint, sendAckIntervalMs: bigint): void {
+    ws.init({ maxNumberOfReturnedMessages, sendAckIntervalMs });
+}
+
+class TestCanister {
+    @init([IDL.Nat64, IDL.Nat64])
+    init(maxNumberOfReturnedMessages: bigint, sendAckIntervalMs: bigint): void {
+        initWs(maxNumberOfReturnedMessages, sendAckIntervalMs);
+    }
+
+    @postUpgrade([IDL.Nat64, IDL.Nat64])
+    postUpgrade(maxNumberOfReturnedMessages: bigint, sendAckIntervalMs: bigint): void {
+        initWs(maxNumberOfReturnedMessages, sendAckIntervalMs);
+    }
+
+    /** Sends each blob in order; stops at the first error. */
+    @update([IDL.Principal, IDL.Vec(IDL.Vec(IDL.Nat8))], WsResultIdl)
+    send(clientPrincipal: Principal, messages: Uint8Array[]): WsResult {
+        for (const message of messages) {
+            const result = ws.sendRaw(clientPrincipal, message);
+            if ('Err' in result) return result;
+        }
+        return { Ok: null };
+    }
+
+    @update([IDL.Principal], WsResultIdl)
+    close(clientPrincipal: Principal): WsResult {
+        return ws.close(clientPrincipal);
+    }
+
+    /** Resets the CDK state and re-runs init with the new params (restarting the timers). */
+    @update([IDL.Nat64, IDL.Nat64])
+    wipe(maxNumberOfReturnedMessages: bigint, sendAckIntervalMs: bigint): void {
+        ws.wipe();
+        initWs(maxNumberOfReturnedMessages, sendAckIntervalMs);
+    }
+
+    @update([IDL.Text, IDL.Bool], IDL.Null, { hidden: true })
+    test_set_trap(handler: string, enabled: boolean): null {
+        if (handler !== 'open' && handler !== 'message' && handler !== 'close') throw new Error(`unknown handler ${handler}`);
+        trapIn[handler] = enabled;
+        return null;
+    }
+
+    /** Broadcast of `{text}` to everyone connected; returns how many got it. */
+    @update([IDL.Text], IDL.Nat32, { hidden: true })
+    test_broadcast(text: string): number {
+        return ws.broadcast({ text }).sent;
+    }
+
+    @query([], IDL.Record({ clients: IDL.Vec(IDL.Principal), gateways: IDL.Vec(IDL.Tuple(IDL.Principal, IDL.Nat32, IDL.Nat32)), events: IDL.Vec(IDL.Text) }), { hidden: true })
+    test_state(): { clients: Principal[]; gateways: [Principal, number, number][]; events: string[] } {
+        return {
+            clients: ws.clients(),
+            gateways: ws.gateways().map((g) => [g.gateway, g.connectedClients, g.queueDepth]),
+            events
+        };
+    }
+}
+
+export default [TestCanister, ws.methods];
