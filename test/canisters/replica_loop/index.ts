@@ -1,0 +1,44 @@
+// Test canister for instruction limits: methods that never return. The replica must stop them at the IC's
+// per-message limits (update 40B, query 5B) with the IC's message, and roll back their state changes.
+import { IDL, query, update } from 'azle';
+
+/** Filling 4 MiB costs ~4.2M instructions (bulk memory is charged per byte) but runs in well under a millisecond. */
+const FILL_BYTES = 4 * 1024 * 1024;
+
+export default class {
+    counter = 0n;
+
+    /** A plain JS infinite loop: stopped by the limit checks at wasm loop headers. */
+    @query([], IDL.Nat)
+    spinQuery(): bigint {
+        for (;;) {
+            // never exits
+        }
+    }
+
+    /** Changes state, then loops forever filling a buffer: reaches 40B instructions fast; the change rolls back. */
+    @update([], IDL.Nat)
+    fillForever(): bigint {
+        this.counter += 1n;
+        const buffer = new Uint8Array(FILL_BYTES);
+        for (let round = 0; ; round++) buffer.fill(round & 0xff);
+    }
+
+    /** The same in a query (5B limit). */
+    @query([], IDL.Nat)
+    fillForeverQuery(): bigint {
+        const buffer = new Uint8Array(FILL_BYTES);
+        for (let round = 0; ; round++) buffer.fill(round & 0xff);
+    }
+
+    @update([], IDL.Nat)
+    increment(): bigint {
+        this.counter += 1n;
+        return this.counter;
+    }
+
+    @query([], IDL.Nat)
+    getCounter(): bigint {
+        return this.counter;
+    }
+}
