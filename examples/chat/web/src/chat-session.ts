@@ -56,7 +56,7 @@ export function openChatSession(config: ChatConfig, nickname: string, events: Ch
         socket.send({ Join: { nickname } });
     };
     socket.onmessage = (event) => events.onMessage(event.data);
-    socket.onerror = (event) => events.onError(describeError(event));
+    socket.onerror = (event) => events.onError(describeError(event, config.gatewayUrl));
     socket.onclose = (event) => events.onState('closed', closeDetail(event));
     return {
         principal: identity.getPrincipal().toText(),
@@ -69,12 +69,16 @@ export function openChatSession(config: ChatConfig, nickname: string, events: Ch
     };
 }
 
-function describeError(event: ErrorEvent): string {
+function describeError(event: ErrorEvent, gatewayUrl: string): string {
     const error = event.error;
-    return error instanceof Error ? error.message : String(error ?? event.message ?? 'unknown error');
+    const message = error instanceof Error ? error.message : String(error ?? event.message ?? 'unknown error');
+    // The browser hides why a WebSocket failed; the client reports it as "[object Event]".
+    if (message.startsWith('WebSocket error')) return `Cannot reach the gateway at ${gatewayUrl}. Is it running?`;
+    return message;
 }
 
 function closeDetail(event: CloseEvent): string {
-    if (event.code === 1000) return 'you left the chat';
-    return `connection closed (code ${event.code}${event.reason ? `: ${event.reason}` : ''})`;
+    if (event.code === 1000) return 'You left the chat.';
+    if (event.code === 1006) return 'The connection to the gateway was lost.';
+    return `Connection closed by ${event.code >= 4000 ? 'the client' : 'the gateway'} (code ${event.code}${event.reason ? `: ${event.reason}` : ''}).`;
 }
