@@ -1,0 +1,162 @@
+import { describe, expect, it } from 'vitest';
+import { IDL } from '@dfinity/candid';
+import { decodeWebsocketMessage } from '../../src/cbor';
+import { websocketCertifiedData } from '../../src/hash_tree';
+import { broadcastToClients, closeClient, queueDepth, sendToClient } from '../../src/protocol/app_api';
+import { rebuildCertTree, wipe } from '../../src/protocol/lifecycle';
+import { decodeServiceMessage, encodeServiceMessage } from '../../src/protocol/service_messages';
+import { checkKeepAlive, sendAcksToClients } from '../../src/protocol/timers';
+import { wsClose } from '../../src/protocol/ws_close';
+import { wsGetMessages } from '../../src/protocol/ws_get_messages';
+import { wsMessage } from '../../src/protocol/ws_message';
+import { wsOpen } from '../../src/protocol/ws_open';
+import type { WsContext } from '../../src/protocol/context';
+import type { ClientKey } from '../../src/types';
+import { CLIENT_1, CLIENT_2, createContext, GATEWAY_1, GATEWAY_2, hex } from './helpers';
+
+const SECOND = 1_000_000_000n;
+const key1: ClientKey = { client_principal: CLIENT_1, client_nonce: 11n };
+const text = (s: string) => new Uint8Array(IDL.encode([IDL.Record({ text: IDL.Text })], [{ text: s }]));
+
+function poll(ctx: WsContext, nonce = 0n, gateway = GATEWAY_1) {
+    const reply = wsGetMessages(ctx, gateway, nonce);
+    return { ...reply, decoded: reply.messages.map((m) => decodeWebsocketMessage(m.content)) };
+}
+
+function clientMessage(ctx: WsContext, key: ClientKey, sequence: bigint, content: Uint8Array, isService = false) {
+    return wsMessage(ctx, key.client_principal, {
+        msg: { client_key: key, sequence_num: sequence, timestamp: 0n, is_service_message: isService, content }
+    });
+}
+
+const keepAlive = (last: bigint) => encodeServiceMessage({ KeepAliveMessage: { last_incoming_sequence_num: last } });
+
+describe('protocol over heap storage', () => {
+    it('opens, certifies, and numbers messages per client and nonces per gateway', () => {
+        const events: string[] = [];
+        const { ctx, ic } = createContext({}, { onOpen: (p) => events.push(`open ${p.toText()}`) });
+        expect(wsOpen(ctx, CLIENT_1, { client_nonce: 11n, gateway_principal: GATEWAY_1 })).toEqual({ Ok: null });
+        expect(sendToClient(ctx, CLIENT_1, text('a'))).toEqual({ Ok: null });
+        const reply = poll(ctx);
+        expect(reply.messages.map((m) => m.key.slice(-2))).toEqual(['00', '01']);
+        expect(reply.decoded.map((m) => m.sequence_num)).toEqual([1n, 2n]);
+        expect(decodeServiceMessage(reply.decoded[0].content)).toEqual({ OpenMessage: { client_key: key1 } });
+        expect(hex(ic.certifiedData!)).toBe(hex(websocketCertifiedData(ctx.tree.rootHash())));
+        expect(events).toEqual([`open ${CLIENT_1.toText()}`]);
+    });
+
+    it('closes with WrongSequenceNumber and returns Err (not a trap) on a bad sequence number', () => {
+        const closed: string[] = [];
+        const { ctx } = createContext({}, { onClose: (p) => closed.push(p.toText()) });
+        wsOpen(ctx, CLIENT_1, { client_nonce: 11n, gateway_principal: GATEWAY_1 });
+        expect(clientMessage(ctx, key1, 2n, new Uint8Array())).toEqual({ Err: 'Expected incoming sequence number 1 but got 2' });
+        const last = poll(ctx, 1n).decoded[0];
+        expect(decodeServiceMessage(last.content)).toEqual({ CloseMessage: { reason: { WrongSequenceNumber: null } } });
+        expect(closed).toEqual([CLIENT_1.toText()]);
+        expect(wsClose(ctx, GATEWAY_1, { client_key: key1 })).toEqual({ Err: `Client with key ${CLIENT_1.toText()}_11 doesn't have an open connection` });
+    });
+
+    it('consumes a sequence number for invalid service messages and keeps the client', () => {
+        const { ctx } = createContext();
+        wsOpen(ctx, CLIENT_1, { client_nonce: 11n, gateway_principal: GATEWAY_1 });
+        const decodeError = clientMessage(ctx, key1, 1n, text('not a service message'), true);
+        expect('Err' in decodeError && decodeError.Err.startsWith('Error decoding service message content: ')).toBe(true);
+        const ack = encodeServiceMessage({ AckMessage: { last_incoming_sequence_num: 0n } });
+        expect(clientMessage(ctx, key1, 2n, ack, true)).toEqual({ Err: 'Invalid service message' });
+        expect(clientMessage(ctx, key1, 3n, keepAlive(0n), true)).toEqual({ Ok: null });
+    });
+
+    it('deletes at most 5 expired messages per send and keeps every remaining one certified (C5)', () => {
+        const { ctx, ic } = createContext({ maxNumberOfReturnedMessages: 1000 });
+        wsOpen(ctx, CLIENT_1, { client_nonce: 11n, gateway_principal: GATEWAY_1 });
+        for (let i = 0; i < 9; i++) sendToClient(ctx, CLIENT_1, text(`m${i}`));
+        ic.now += 300n * SECOND + 1n;
+        sendAcksToClients(ctx);
+        const reply = poll(ctx);
+        expect(reply.decoded.length).toBe(10 - 5 + 1);
+        expect(reply.decoded[0].sequence_num).toBe(6n);
+        expect(ctx.tree.size).toBe(6);
+        expect(queueDepth(ctx, GATEWAY_1)).toBe(6);
+    });
+
+    it('removes an empty gateway one interval after its last client left, at the keep-alive check (C6/C7)', () => {
+        const { ctx, ic } = createContext();
+        wsOpen(ctx, CLIENT_1, { client_nonce: 11n, gateway_principal: GATEWAY_1 });
+        wsClose(ctx, GATEWAY_1, { client_key: key1 });
+        ic.now += 300n * SECOND;
+        checkKeepAlive(ctx);
+        expect(poll(ctx).messages.length).toBe(1); // exactly one interval: not strictly older yet
+        ic.now += 1n;
+        checkKeepAlive(ctx);
+        expect(poll(ctx).messages.length).toBe(0);
+        expect(ctx.tree.size).toBe(0);
+    });
+
+    it('closes acked clients without a keep-alive after 60 s, keeps those that answered or were not acked (G2–G4)', () => {
+        const { ctx, ic } = createContext();
+        wsOpen(ctx, CLIENT_1, { client_nonce: 11n, gateway_principal: GATEWAY_1 });
+        wsOpen(ctx, CLIENT_2, { client_nonce: 22n, gateway_principal: GATEWAY_1 });
+        ic.now += 300n * SECOND;
+        sendAcksToClients(ctx);
+        ic.now += 10n * SECOND;
+        expect(clientMessage(ctx, { client_principal: CLIENT_2, client_nonce: 22n }, 1n, keepAlive(2n), true)).toEqual({ Ok: null });
+        const late = { client_principal: GATEWAY_2, client_nonce: 33n };
+        wsOpen(ctx, late.client_principal, { client_nonce: 33n, gateway_principal: GATEWAY_1 });
+        ic.now += 50n * SECOND + 1n;
+        checkKeepAlive(ctx);
+        const contents = poll(ctx).decoded.map((m) => decodeServiceMessage(m.content));
+        expect(contents.at(-1)).toEqual({ CloseMessage: { reason: { KeepAliveTimeout: null } } });
+        expect(poll(ctx).messages.at(-1)!.client_key.client_principal.toText()).toBe(CLIENT_1.toText());
+        expect(closeClient(ctx, CLIENT_2)).toEqual({ Ok: null });
+        expect(closeClient(ctx, late.client_principal)).toEqual({ Ok: null });
+    });
+
+    it('replaces the session of a principal that opens again, calling onClose once', () => {
+        const closed: string[] = [];
+        const { ctx } = createContext({}, { onClose: (p) => closed.push(p.toText()) });
+        wsOpen(ctx, CLIENT_1, { client_nonce: 11n, gateway_principal: GATEWAY_1 });
+        wsOpen(ctx, CLIENT_1, { client_nonce: 12n, gateway_principal: GATEWAY_2 });
+        expect(closed).toEqual([CLIENT_1.toText()]);
+        expect(sendToClient(ctx, CLIENT_1, text('x'))).toEqual({ Ok: null });
+        expect(poll(ctx, 0n, GATEWAY_2).decoded.map((m) => m.sequence_num)).toEqual([1n, 2n]);
+    });
+
+    it('broadcasts to everyone, reporting clients that are not connected', () => {
+        const { ctx } = createContext();
+        wsOpen(ctx, CLIENT_1, { client_nonce: 11n, gateway_principal: GATEWAY_1 });
+        wsOpen(ctx, CLIENT_2, { client_nonce: 22n, gateway_principal: GATEWAY_2 });
+        expect(broadcastToClients(ctx, text('all')).sent).toBe(2);
+        const partial = broadcastToClients(ctx, text('some'), [CLIENT_1, GATEWAY_1]);
+        expect(partial.sent).toBe(1);
+        expect(partial.failed.map((f) => f.error)).toEqual([`Client with principal ${GATEWAY_1.toText()} doesn't have an open connection`]);
+        expect(poll(ctx, 0n, GATEWAY_1).messages.length).toBe(3);
+        expect(poll(ctx, 0n, GATEWAY_2).messages.length).toBe(2);
+    });
+
+    it('splits large messages across polls within the reply byte budget, and refuses a message over it', () => {
+        const { ctx } = createContext();
+        ctx.params.maxReplyMessagesBytes = 10_000;
+        wsOpen(ctx, CLIENT_1, { client_nonce: 11n, gateway_principal: GATEWAY_1 });
+        for (let i = 0; i < 5; i++) expect(sendToClient(ctx, CLIENT_1, new Uint8Array(4_000))).toEqual({ Ok: null });
+        const first = poll(ctx, 0n);
+        expect(first.messages.length).toBe(3); // open + 2 × 4 kB
+        expect(first.is_end_of_queue).toBe(false);
+        const second = poll(ctx, 3n);
+        expect(second.messages.length).toBe(2);
+        expect(poll(ctx, 5n).is_end_of_queue).toBe(true);
+        expect(sendToClient(ctx, CLIENT_1, new Uint8Array(10_001))).toEqual({ Err: 'Message of 10001 bytes exceeds the maximum of 10000 bytes' });
+    });
+
+    it('rebuilds the certified tree from storage with the same root, and wipes to empty', () => {
+        const { ctx, ic } = createContext();
+        wsOpen(ctx, CLIENT_1, { client_nonce: 11n, gateway_principal: GATEWAY_1 });
+        for (let i = 0; i < 20; i++) sendToClient(ctx, CLIENT_1, text(`m${i}`));
+        const before = hex(ic.certifiedData!);
+        ctx.tree.clear();
+        rebuildCertTree(ctx);
+        expect(hex(ic.certifiedData!)).toBe(before);
+        wipe(ctx);
+        expect(poll(ctx).messages.length).toBe(0);
+        expect(ctx.store.clientCount() + ctx.store.messageCount()).toBe(0);
+    });
+});
