@@ -1,0 +1,30 @@
+/**
+ * The embedded replica's public API. See README.md.
+ *
+ * @example
+ * import { Replica, buildCanister } from '../replica/index.ts';
+ * const r = await Replica.create();
+ * const id = await r.installCanister({ wasm: await buildCanister('hello') });
+ */
+export { Replica, type ReplicaOptions, type CallOptions, type CallResult, type InstallCanisterOptions, type InstallCodeOptions } from './replica.ts';
+export { RejectError, RejectCode, ErrorCode, type Reject } from './errors.ts';
+export type { InstallMode } from './lifecycle.ts';
+export type { CanisterStatusInfo } from './management-canister.ts';
+export { RootKey, BLS_DER_PREFIX, canisterCertificateTree } from './certificates.ts';
+export {
+    type HashTree,
+    type Label,
+    type LookupResult,
+    empty,
+    fork,
+    labeled,
+    leaf,
+    pruned,
+    reconstruct,
+    lookupPath,
+    treeFromPaths,
+    forkAll,
+    domainSeparator
+} from './hash-tree.ts';
+export { leb128 } from './bytes.ts';
+export { buildCanister, canisterNames } from './build.ts';

@@ -1,0 +1,372 @@
+/**
+ * The execution core: canisters of one application subnet, the message queue between them, the clock and rounds.
+ *
+ * Everything here is synchronous. An ingress update runs, then every message it causes (calls, callbacks,
+ * responses) runs from a FIFO queue until none is left, then the round ends (due timers fire, the certified time
+ * catches up). That makes each public operation atomic with respect to the others.
+ */
+import { Principal } from '@dfinity/principal';
+import { concatBytes } from './bytes.ts';
+import { Canister, canisterIdFromIndex, type Imports } from './canister.ts';
+import { type DataCertificates } from './certificates.ts';
+import { ErrorCode, errorText, type Reject, RejectCode, RejectError } from './errors.ts';
+import { execute, type ExecutionOutcome } from './execution.ts';
+import { MAX_INGRESS_PAYLOAD } from './limits.ts';
+import type { CallContext, MessageKind, OutgoingCall, Response } from './messages.ts';
+import { METERING } from './metering/index.ts';
+import { createSystemApi, type SystemApiHost } from './system-api.ts';
+import { Trap } from './trap.ts';
+
+/** First and last canister index of the subnet (the range PocketIC gives its first application subnet). */
+export const CANISTER_RANGE = { start: 0xffffffffffe00000n, end: 0xffffffffffefffffn };
+
+/** A finished ingress call: its response and the instructions its call context used. */
+export interface IngressResult {
+    response: Response;
+    instructions: bigint;
+}
+
+/** Handles calls to the management canister (`aaaaa-aa`); see management-canister.ts. */
+export interface ManagementHandler {
+    handle(method: string, arg: Uint8Array, caller: Principal, cycles: bigint, fromIngress: boolean): Response;
+}
+
+export interface SubnetOptions {
+    timeNs: bigint;
+    certificates: DataCertificates;
+    host: SystemApiHost;
+}
+
+/** A call in flight, with the canister that made it and the instance its callbacks belong to. */
+interface CallInFlight {
+    call: OutgoingCall;
+    from: Canister;
+    instance: WebAssembly.Instance;
+}
+
+export class Subnet {
+    readonly canisters = new Map<string, Canister>();
+    management: ManagementHandler | undefined;
+    timeNs: bigint;
+    certifiedTimeNs: bigint;
+    private readonly queue: (() => void)[] = [];
+    private nextIndex = CANISTER_RANGE.start;
+    private nextContextId = 1;
+
+    constructor(private readonly options: SubnetOptions) {
+        this.timeNs = options.timeNs;
+        this.certifiedTimeNs = options.timeNs;
+    }
+
+    // ------------------------------------------------------------------ canisters
+
+    /** Creates an empty canister (with `specifiedId` if given and free). */
+    createCanister(options: { controllers: Principal[]; cycles: bigint; specifiedId?: Principal }): Canister {
+        let id = options.specifiedId;
+        if (id && this.canisters.has(id.toText())) throw RejectError.of(ErrorCode.CanisterAlreadyInstalled, `Canister ${id.toText()} already exists`);
+        while (!id) {
+            if (this.nextIndex > CANISTER_RANGE.end) throw new RejectError(RejectCode.SysFatal, 'The subnet has no canister ids left');
+            const candidate = canisterIdFromIndex(this.nextIndex++);
+            if (!this.canisters.has(candidate.toText())) id = candidate;
+        }
+        const canister = new Canister(id, options);
+        this.canisters.set(id.toText(), canister);
+        return canister;
+    }
+
+    /** The canister with `id`, or a reject 3 error. */
+    canister(id: Principal | string): Canister {
+        const text = typeof id === 'string' ? id : id.toText();
+        const canister = this.canisters.get(text);
+        if (!canister) throw RejectError.of(ErrorCode.CanisterNotFound, errorText.canisterNotFound(text));
+        return canister;
+    }
+
+    /** Imports for a new instance of `canister`. */
+    importsFor = (canister: Canister): Imports => ({
+        ic0: createSystemApi(canister, this.options.host),
+        [METERING.importModule]: {
+            [METERING.outOfInstructions]: () => {
+                throw new Trap('instruction_limit', 'out of instructions', canister.current?.instructionLimit);
+            }
+        }
+    });
+
+    // ------------------------------------------------------------------ ingress
+
+    /** Runs an update call from a user to completion (including every message it causes), then ends the round. */
+    ingressUpdate(canisterId: Principal, method: string, arg: Uint8Array, sender: Principal): IngressResult {
+        checkIngressSize(arg);
+        if (canisterId.toText() === 'aaaaa-aa') {
+            const response = this.managementHandler().handle(method, arg, sender, 0n, true);
+            this.drain();
+            this.endRound();
+            return { response, instructions: 0n };
+        }
+        const canister = this.canister(canisterId);
+        this.checkAcceptsMessages(canister);
+        this.inspectMessage(canister, method, arg, sender);
+        let response: Response | undefined;
+        const context = this.newContext(sender, true, 0n, (r) => (response = r));
+        this.startCall(canister, method, arg, context);
+        this.drain();
+        this.endRound();
+        if (!response) throw new Error(`the call to ${canister.idText}.${method} never completed`);
+        return { response, instructions: context.instructions };
+    }
+
+    /** Runs a query call: non-replicated, sees a data certificate and the certified time, changes discarded. */
+    ingressQuery(canisterId: Principal, method: string, arg: Uint8Array, sender: Principal): IngressResult {
+        checkIngressSize(arg);
+        const canister = this.canister(canisterId);
+        this.checkAcceptsMessages(canister);
+        const code = canister.code!;
+        const fn = code.instance.exports[`canister_query ${method}`] ?? code.instance.exports[`canister_composite_query ${method}`];
+        if (typeof fn !== 'function') {
+            throw RejectError.of(ErrorCode.CanisterMethodNotFound, errorText.methodNotFound(canister.idText, 'query', method));
+        }
+        let response: Response | undefined;
+        const context = this.newContext(sender, true, 0n, (r) => (response = r));
+        const timeNs = this.certifiedTimeNs;
+        const certificates = this.options.certificates;
+        const outcome = execute(
+            canister,
+            {
+                kind: 'query',
+                arg,
+                caller: sender,
+                methodName: method,
+                context,
+                timeNs,
+                dataCertificate: () => certificates.get(canister.idBytes, canister.certifiedData, timeNs)
+            },
+            () => (fn as () => void)()
+        );
+        // Queries cannot make calls that outlive them: whatever they performed is dropped.
+        outcome.execution.performedCalls = [];
+        this.finish(canister, outcome);
+        if (!response) throw new Error(`the query ${canister.idText}.${method} never completed`);
+        return { response, instructions: outcome.instructions };
+    }
+
+    // ------------------------------------------------------------------ time and rounds
+
+    /** Executes one round: due global timers and heartbeats run (each canister at most once), then time is certified. */
+    executeRound(): void {
+        for (const canister of [...this.canisters.values()]) {
+            if (canister.status !== 'running' || !canister.code) continue;
+            const exports = canister.code.instance.exports;
+            if (typeof exports.canister_heartbeat === 'function') this.runSystemTask(canister, 'heartbeat', exports.canister_heartbeat as () => void);
+            const timer = exports.canister_global_timer;
+            if (typeof timer === 'function' && canister.globalTimerNs !== 0n && canister.globalTimerNs <= this.timeNs) {
+                canister.globalTimerNs = 0n; // deactivated once it fires, as on the IC
+                this.runSystemTask(canister, 'global_timer', timer as () => void);
+            }
+            this.drain();
+        }
+        this.certifiedTimeNs = this.timeNs;
+    }
+
+    private endRound(): void {
+        this.executeRound();
+    }
+
+    private runSystemTask(canister: Canister, kind: MessageKind, fn: () => void): void {
+        const context = this.newContext(canister.id, false, 0n, () => {});
+        context.responded = true; // nobody waits for an answer
+        const outcome = execute(canister, { kind, caller: canister.id, context, timeNs: this.timeNs }, fn);
+        if (outcome.trap) canister.logs.push(`[TRAP] ${kind}: ${outcome.trap.message}`);
+        this.finish(canister, outcome);
+    }
+
+    // ------------------------------------------------------------------ calls
+
+    private managementHandler(): ManagementHandler {
+        if (!this.management) throw new Error('the management canister is not attached');
+        return this.management;
+    }
+
+    private newContext(caller: Principal, fromIngress: boolean, cycles: bigint, deliver: (response: Response) => void): CallContext {
+        return {
+            id: this.nextContextId++,
+            caller,
+            fromIngress,
+            respond: deliver,
+            cyclesAvailable: cycles,
+            responded: false,
+            outstandingCalls: 0,
+            instructions: 0n
+        };
+    }
+
+    /** Throws the reject a stopped, stopping or empty canister gives to any message. */
+    private checkAcceptsMessages(canister: Canister): void {
+        const reject = rejectIfUnavailable(canister);
+        if (reject) throw RejectError.of(reject.errorCode!, reject.message);
+    }
+
+    /** Runs `canister_inspect_message` (if exported) for an ingress update; throws a refusal unless it accepts. */
+    private inspectMessage(canister: Canister, method: string, arg: Uint8Array, sender: Principal): void {
+        const inspect = canister.code!.instance.exports.canister_inspect_message;
+        if (typeof inspect !== 'function') return;
+        const outcome = execute(canister, { kind: 'inspect_message', arg, caller: sender, methodName: method, timeNs: this.timeNs }, () => (inspect as () => void)());
+        if (outcome.trap) throw new RejectError(outcome.trap.code, outcome.trap.message, outcome.trap.errorCode, { refused: true });
+        if (!outcome.execution.messageAccepted) {
+            throw RejectError.of(ErrorCode.CanisterRejectedMessage, errorText.rejectedMessage(canister.idText), { refused: true });
+        }
+    }
+
+    /** Starts executing an incoming call (`method` on `canister`) in `context`. */
+    private startCall(canister: Canister, method: string, arg: Uint8Array, context: CallContext): void {
+        const unavailable = rejectIfUnavailable(canister);
+        if (unavailable) return this.answer(context, unavailable);
+        const exports = canister.code!.instance.exports;
+        let kind: MessageKind = 'update';
+        let fn = exports[`canister_update ${method}`];
+        if (typeof fn !== 'function') {
+            kind = 'replicated_query';
+            fn = exports[`canister_query ${method}`];
+        }
+        if (typeof fn !== 'function') {
+            const reject: Reject = {
+                code: RejectCode.CanisterError,
+                errorCode: ErrorCode.CanisterMethodNotFound,
+                message: errorText.methodNotFound(canister.idText, 'update', method)
+            };
+            return this.answer(context, reject);
+        }
+        const outcome = execute(canister, { kind, arg, caller: context.caller, methodName: method, context, timeNs: this.timeNs }, () => (fn as () => void)());
+        this.finish(canister, outcome);
+    }
+
+    /** Answers `context` with a reject, if it is still open. */
+    private answer(context: CallContext, reject: Reject): void {
+        if (context.responded) return;
+        context.responded = true;
+        context.respond({ type: 'reject', reject });
+    }
+
+    /** After an execution: deliver its response, send its calls, and close its context if nothing can answer anymore. */
+    private finish(canister: Canister, outcome: ExecutionOutcome): void {
+        const { execution, trap } = outcome;
+        const context = execution.context;
+        if (!context) return;
+        if (trap) context.trapReject = trap;
+        if (execution.response && !context.responded) {
+            context.responded = true;
+            context.respond(execution.response);
+        }
+        for (const call of execution.performedCalls) {
+            context.outstandingCalls++;
+            const inFlight: CallInFlight = { call, from: canister, instance: canister.code!.instance };
+            this.queue.push(() => this.deliverCall(inFlight));
+        }
+        this.closeIfUnanswerable(canister, context);
+    }
+
+    private closeIfUnanswerable(canister: Canister, context: CallContext): void {
+        if (context.responded || context.outstandingCalls > 0) return;
+        const reject: Reject = context.trapReject ?? {
+            code: RejectCode.CanisterError,
+            errorCode: ErrorCode.CanisterDidNotReply,
+            message: context.fromIngress ? errorText.didNotReply(canister.idText) : errorText.didNotProduceResponse(canister.idText)
+        };
+        this.answer(context, reject);
+    }
+
+    /** Delivers a call to its callee (a canister or the management canister). */
+    private deliverCall(inFlight: CallInFlight): void {
+        const { call, from } = inFlight;
+        const arg = concatBytes(call.argChunks);
+        let responded = false;
+        const respond = (response: Response, refund: bigint) => {
+            if (responded) return;
+            responded = true;
+            this.queue.push(() => this.deliverResponse(inFlight, response, refund));
+        };
+        if (call.callee.toText() === 'aaaaa-aa') {
+            const response = this.managementHandler().handle(call.method, arg, from.id, call.cycles, false);
+            const refund = response.type === 'reject' ? call.cycles : 0n;
+            return respond(response, refund);
+        }
+        const callee = this.canisters.get(call.callee.toText());
+        if (!callee) {
+            return respond(
+                { type: 'reject', reject: { code: RejectCode.DestinationInvalid, errorCode: ErrorCode.CanisterNotFound, message: errorText.canisterNotFound(call.callee.toText()) } },
+                call.cycles
+            );
+        }
+        const context: CallContext = this.newContext(from.id, false, call.cycles, (response) => {
+            const refund = context.cyclesAvailable;
+            context.cyclesAvailable = 0n;
+            respond(response, refund);
+        });
+        this.startCall(callee, call.method, arg, context);
+    }
+
+    /** Runs the caller's reply or reject callback (and its cleanup callback if that traps). */
+    private deliverResponse(inFlight: CallInFlight, response: Response, refund: bigint): void {
+        const { call, from: canister } = inFlight;
+        const context = call.context;
+        context.outstandingCalls--;
+        canister.cycles += refund;
+        if (!canister.code || canister.code.instance !== inFlight.instance) {
+            // The caller was upgraded, reinstalled or uninstalled meanwhile: its callbacks no longer exist.
+            canister.logs.push(`[TRAP] dropped a response to a call made by a previous instance (${call.method})`);
+            return this.closeIfUnanswerable(canister, context);
+        }
+        const table = canister.code.table;
+        if (!table) throw new Error(`canister ${canister.idText} has no function table to run callbacks`);
+        const isReply = response.type === 'reply';
+        const closure = isReply ? call.reply : call.reject;
+        const outcome = execute(
+            canister,
+            {
+                kind: isReply ? 'reply_callback' : 'reject_callback',
+                arg: isReply ? response.data : undefined,
+                incomingReject: isReply ? undefined : response.reject,
+                refundedCycles: refund,
+                caller: context.caller,
+                context,
+                timeNs: this.timeNs
+            },
+            () => (table.get(closure.fun) as (env: number) => void)(closure.env)
+        );
+        if (outcome.trap && call.cleanup) {
+            const cleanup = call.cleanup;
+            const cleaned = execute(canister, { kind: 'cleanup', caller: context.caller, context, timeNs: this.timeNs }, () =>
+                (table.get(cleanup.fun) as (env: number) => void)(cleanup.env)
+            );
+            if (cleaned.trap) canister.logs.push(`[TRAP] cleanup: ${cleaned.trap.message}`);
+        }
+        this.finish(canister, outcome);
+    }
+
+    /** Runs queued messages until none is left. */
+    drain(): void {
+        for (let handled = 0; this.queue.length > 0; handled++) {
+            if (handled > 1_000_000) throw new Error('the message queue does not quiesce (a canister keeps calling itself?)');
+            this.queue.shift()!();
+        }
+    }
+}
+
+/** The reject any message to `canister` gets when it is stopped, stopping or empty. */
+function rejectIfUnavailable(canister: Canister): Reject | undefined {
+    if (canister.status === 'stopped') return { code: RejectCode.CanisterError, errorCode: ErrorCode.CanisterStopped, message: errorText.stopped(canister.idText) };
+    if (canister.status === 'stopping') return { code: RejectCode.CanisterError, errorCode: ErrorCode.CanisterStopping, message: errorText.stopping(canister.idText) };
+    if (!canister.code) return { code: RejectCode.CanisterError, errorCode: ErrorCode.CanisterWasmModuleNotFound, message: errorText.empty(canister.idText) };
+    return undefined;
+}
+
+/** The IC refuses ingress messages over 2 MiB before they reach the canister. */
+function checkIngressSize(arg: Uint8Array): void {
+    if (arg.length > MAX_INGRESS_PAYLOAD) {
+        throw new RejectError(
+            RejectCode.CanisterReject,
+            `Request is too large. Message byte size ${arg.length} is larger than the max allowed ${MAX_INGRESS_PAYLOAD}.`,
+            undefined,
+            { refused: true }
+        );
+    }
+}
