@@ -80,7 +80,7 @@ describe('clients breaking the protocol get a clean close with a reason', () => 
         ['another method before ws_open', () => callFrame(callContent('ws_message', new Uint8Array(IDL.encode([], [])))), /first message must be a ws_open call, got ws_message/],
         ['a ws_open whose argument is not CanisterWsOpenArguments', () => callFrame(callContent('ws_open', new Uint8Array(IDL.encode([IDL.Text], ['hi'])))), /ws_open argument is not CanisterWsOpenArguments/],
         ['a ws_open naming another gateway', () => callFrame(callContent('ws_open', openArgs(Principal.fromText('aaaaa-aa')))), /names gateway aaaaa-aa, but this gateway is/],
-        ['an envelope without principal bytes', () => callFrame({ ...callContent('ws_open', openArgs(gateway.principal)), sender: 'me' }), /content.sender must be principal bytes/]
+        ['an envelope without principal bytes', () => callFrame({ ...callContent('ws_open', openArgs(Principal.fromText(gateway.principal.toText()))), sender: 'me' }), /content.sender must be principal bytes/]
     ];
     for (const [name, frame, reason] of cases) {
         it(name, async () => {

@@ -1,0 +1,64 @@
+// Two unmodified ic-websocket-js clients chat through our gateway with the real chat canister running in the
+// embedded replica; the client verifies every canister message's certificate before delivering it.
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startGateway, type Gateway } from '../../gateway/index.ts';
+import { ChatClient, type ChatMessage } from './support/chat-client.ts';
+import { startChatNetwork, type ChatNetwork } from './support/chat-network.ts';
+
+let network: ChatNetwork;
+let gateway: Gateway;
+
+beforeAll(async () => {
+    network = await startChatNetwork();
+    gateway = await startGateway({ icUrl: network.url, port: 0, logLevel: 'warn' });
+});
+afterAll(async () => {
+    await gateway?.close();
+    await network?.close();
+});
+
+const posted = (nickname: string, text: string) => (message: ChatMessage) =>
+    'Posted' in message && message.Posted.nickname === nickname && message.Posted.text === text;
+
+it('two clients open through the gateway and exchange verified messages', async () => {
+    const options = { gatewayUrl: gateway.url, networkUrl: network.url, canisterId: network.canisterId };
+    const [ada, bob] = await Promise.all([ChatClient.connect(options), ChatClient.connect(options)]);
+    expect(gateway.status()).toMatchObject({ clients: 2, canisters: [{ canisterId: network.canisterId, clients: 2, polling: true }] });
+
+    ada.send({ Join: { nickname: 'ada' } });
+    bob.send({ Join: { nickname: 'bob' } });
+    ada.send({ Post: { text: 'hello bob' } });
+    await bob.waitFor(posted('ada', 'hello bob'));
+    bob.send({ Post: { text: 'hi ada, got it' } });
+    await ada.waitFor(posted('bob', 'hi ada, got it'));
+    // Both see the conversation in the same order, and the client raised no verification error.
+    const conversation = (client: ChatClient) => client.received.filter((m) => 'Posted' in m).map((m) => 'Posted' in m && m.Posted.text);
+    expect(conversation(ada)).toEqual(['hello bob', 'hi ada, got it']);
+    expect(conversation(bob)).toEqual(['hello bob', 'hi ada, got it']);
+    expect([...ada.errors, ...bob.errors]).toEqual([]);
+
+    // When ada leaves, the gateway tells the canister (ws_close) and forgets her.
+    ada.close();
+    await bob.waitFor((m) => 'Left' in m && m.Left.nickname === 'ada');
+    expect(gateway.status().clients).toBe(1);
+    bob.close();
+    await bob.closed();
+});
+
+it('serves several canisters at once without mixing their messages', async () => {
+    const second = await network.replica.installCanister({ wasm: await (await import('../../replica/index.ts')).buildCanister('chat') });
+    const here = { gatewayUrl: gateway.url, networkUrl: network.url, canisterId: network.canisterId };
+    const there = { ...here, canisterId: second.toText() };
+    const [ada, carol] = await Promise.all([ChatClient.connect(here), ChatClient.connect(there)]);
+    ada.send({ Join: { nickname: 'ada' } });
+    carol.send({ Join: { nickname: 'carol' } });
+    carol.send({ Post: { text: 'only in the second room' } });
+    ada.send({ Post: { text: 'only in the first room' } });
+    await carol.waitFor(posted('carol', 'only in the second room'));
+    await ada.waitFor(posted('ada', 'only in the first room'));
+    expect(carol.received.some(posted('ada', 'only in the first room'))).toBe(false);
+    expect(ada.received.some(posted('carol', 'only in the second room'))).toBe(false);
+    expect(gateway.status().canisters.map((c) => c.canisterId).sort()).toEqual([network.canisterId, second.toText()].sort());
+    ada.close();
+    carol.close();
+});
