@@ -5,6 +5,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
     test: {
         include: ['test/**/*.test.ts'],
+        // Builds every dfx.json canister once (cached by source hash) before any suite runs.
+        globalSetup: ['test/setup/build-canisters.ts'],
         testTimeout: 120_000,
         hookTimeout: 300_000,
         pool: 'forks',
