@@ -38,7 +38,7 @@ export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
 /** Reject code implied by an error code (its first digit). */
 export function rejectCodeOf(errorCode: ErrorCode): RejectCode {
-    return Number(errorCode[2]) as RejectCode;
+    return Number(errorCode[3]) as RejectCode;
 }
 
 /**
