@@ -5,8 +5,9 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
     test: {
         include: ['test/**/*.test.ts'],
-        // Builds every dfx.json canister once (cached by source hash) before any suite runs.
-        globalSetup: ['test/setup/build-canisters.ts'],
+        // Builds every dfx.json canister once (cached by source hash) before any suite runs; then starts one
+        // PocketIC-compatible server for the run (a real PocketIC when POCKET_IC_BIN is set, else ours).
+        globalSetup: ['test/setup/build-canisters.ts', 'test/setup/pic-server.ts'],
         testTimeout: 120_000,
         hookTimeout: 300_000,
         pool: 'forks',
