@@ -1,6 +1,10 @@
-/** Candid interface of the probe canister (test/server/probe/index.ts), for pic-js and @dfinity/agent actors. */
-import { IDL } from '@dfinity/candid';
-import type { Principal } from '@dfinity/principal';
+/**
+ * Candid interface of the probe canister (test/server/probe/index.ts), for pic-js and @dfinity/agent actors.
+ * Typed with @icp-sdk/core (what @dfinity/pic 0.23 uses); the factory only uses the IDL object it is given, so it
+ * serves @dfinity/agent's Actor as well.
+ */
+import { IDL } from '@icp-sdk/core/candid';
+import type { Principal } from '@icp-sdk/core/principal';
 
 export const probeIdlFactory: IDL.InterfaceFactory = ({ IDL }) =>
     IDL.Service({

@@ -1,0 +1,90 @@
+/**
+ * Command-line options of `local-replica`: PocketIC's (`--port-file`, `--port`, `--ttl`, `--ip-addr`) plus ours
+ * (`--http-port`, `--seed`). Pure parsing, so it is testable without starting anything.
+ *
+ * @example
+ * ```ts
+ * parseCliOptions(['--port-file', '/tmp/p', '--ttl', '60']);
+ * // { restApi: true, portFile: '/tmp/p', ttlSeconds: 60, port: 0, help: false }
+ * ```
+ */
+
+export interface CliOptions {
+    /** Whether the PocketIC REST API runs (any REST option given, or no --http-port). */
+    restApi: boolean;
+    portFile?: string;
+    port: number;
+    ttlSeconds: number;
+    httpPort?: number;
+    seed?: string;
+    help: boolean;
+}
+
+export const USAGE = `usage: local-replica [--port-file FILE] [--port N] [--ttl SECONDS] [--ip-addr 127.0.0.1] [--http-port N] [--seed TEXT]
+  --port-file FILE   write the PocketIC REST API port to FILE once listening
+  --port N           PocketIC REST API port (default: any free port)
+  --ttl SECONDS      exit after SECONDS without a REST request (default 60)
+  --ip-addr ADDR     listen address; only 127.0.0.1 / localhost are supported
+  --http-port N      also serve one replica over the IC HTTP interface (0: any free port)
+  --seed TEXT        root key seed of that replica`;
+
+/** PocketIC's default idle TTL. */
+const DEFAULT_TTL_SECONDS = 60;
+
+/** Parses argv (without node and script). Throws an Error with a one-line reason on bad input. */
+export function parseCliOptions(argv: readonly string[]): CliOptions {
+    const options: CliOptions = { restApi: false, port: 0, ttlSeconds: DEFAULT_TTL_SECONDS, help: false };
+    let restOptionGiven = false;
+    for (let i = 0; i < argv.length; i++) {
+        const flag = argv[i];
+        const value = () => {
+            const v = argv[++i];
+            if (v === undefined) throw new Error(`${flag} needs a value`);
+            return v;
+        };
+        switch (flag) {
+            case '--help':
+            case '-h':
+                options.help = true;
+                break;
+            case '--port-file':
+                options.portFile = value();
+                restOptionGiven = true;
+                break;
+            case '--port':
+                options.port = port(value(), flag);
+                restOptionGiven = true;
+                break;
+            case '--ttl':
+                options.ttlSeconds = nonNegativeInteger(value(), flag);
+                restOptionGiven = true;
+                break;
+            case '--ip-addr': {
+                const address = value();
+                if (address !== '127.0.0.1' && address !== 'localhost') throw new Error(`--ip-addr ${address} is not supported: the server listens on 127.0.0.1 only`);
+                break;
+            }
+            case '--http-port':
+                options.httpPort = port(value(), flag);
+                break;
+            case '--seed':
+                options.seed = value();
+                break;
+            default:
+                throw new Error(`unknown option ${flag}`);
+        }
+    }
+    options.restApi = restOptionGiven || options.httpPort === undefined;
+    return options;
+}
+
+function nonNegativeInteger(text: string, flag: string): number {
+    if (!/^\d+$/.test(text)) throw new Error(`${flag} must be a non-negative integer, got ${text}`);
+    return Number(text);
+}
+
+function port(text: string, flag: string): number {
+    const n = nonNegativeInteger(text, flag);
+    if (n > 65535) throw new Error(`${flag} must be at most 65535, got ${n}`);
+    return n;
+}

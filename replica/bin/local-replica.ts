@@ -1,0 +1,71 @@
+/**
+ * Entry point of `replica/bin/local-replica`. Options (PocketIC's command line, plus --http-port):
+ *
+ *   --port-file <file>   write the REST API port here once listening (what @dfinity/pic passes)
+ *   --port <n>           REST API port (default: a free one)
+ *   --ttl <seconds>      exit after this long without a REST request (default 60, as PocketIC)
+ *   --ip-addr <addr>     only 127.0.0.1 / localhost are supported
+ *   --http-port <n>      also serve one replica over the IC HTTP interface on this port (0 picks one), like a
+ *                        local dfx replica; prints `http interface: http://127.0.0.1:<port>`
+ *   --seed <text>        root key seed of that replica (deterministic keys)
+ *
+ * Without --port-file/--port/--ttl and with --http-port, only the IC HTTP interface runs (no idle TTL).
+ */
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { parseCliOptions, USAGE, type CliOptions } from './cli-options.ts';
+import { startPocketIcServer } from '../server/rest-server.ts';
+import { Replica } from '../index.ts';
+import { serveHttp } from '../http/index.ts';
+
+async function main(options: CliOptions): Promise<void> {
+    const cleanups: Array<() => void> = [];
+    const exit = (code: number) => {
+        for (const cleanup of cleanups) cleanup();
+        process.exit(code);
+    };
+    process.on('SIGTERM', () => exit(0));
+    process.on('SIGINT', () => exit(0));
+
+    if (options.restApi) {
+        let idleTimer: NodeJS.Timeout | undefined;
+        const resetIdleTimer = () => {
+            clearTimeout(idleTimer);
+            idleTimer = setTimeout(() => {
+                console.log(`[local-replica] no request for ${options.ttlSeconds} s, exiting`);
+                exit(0);
+            }, options.ttlSeconds * 1000);
+        };
+        const server = await startPocketIcServer({ port: options.port, onActivity: resetIdleTimer });
+        resetIdleTimer();
+        console.log(`[local-replica] PocketIC REST API: ${server.url}`);
+        if (options.portFile) {
+            // Written atomically: @dfinity/pic polls the file and parses whatever it finds.
+            const partial = `${options.portFile}.${process.pid}.tmp`;
+            writeFileSync(partial, String(server.port));
+            renameSync(partial, options.portFile);
+            const portFile = options.portFile;
+            cleanups.push(() => rmSync(portFile, { force: true }));
+        }
+    }
+    if (options.httpPort !== undefined) {
+        const replica = await Replica.create(options.seed === undefined ? {} : { seed: options.seed });
+        const http = await serveHttp(replica, { port: options.httpPort });
+        console.log(`http interface: ${http.url}`);
+    }
+}
+
+let options: CliOptions;
+try {
+    options = parseCliOptions(process.argv.slice(2));
+} catch (e) {
+    console.error(`local-replica: ${(e as Error).message}\n\n${USAGE}`);
+    process.exit(2);
+}
+if (options.help) {
+    console.log(USAGE);
+    process.exit(0);
+}
+main(options).catch((e: unknown) => {
+    console.error('local-replica: failed to start:', e);
+    process.exit(1);
+});

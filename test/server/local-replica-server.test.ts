@@ -1,0 +1,50 @@
+/**
+ * What only our server promises (skipped on a real PocketIC): unsupported endpoints fail at once with an error
+ * naming them, never a hang; the executable's command line is checked.
+ */
+import { describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { inject } from 'vitest';
+import { SubnetStateType } from '@dfinity/pic';
+import { createPic, isRealPocketIc } from '../setup/ic.ts';
+import { parseCliOptions } from '../../replica/bin/cli-options.ts';
+
+const BIN = fileURLToPath(new URL('../../replica/bin/local-replica', import.meta.url));
+
+describe.skipIf(isRealPocketIc())('local-replica server specifics', () => {
+    it('answers an unsupported endpoint at once with an error naming it', async () => {
+        const pic = await createPic();
+        try {
+            const started = Date.now();
+            await expect(pic.makeLive()).rejects.toThrow(/auto_progress/);
+            expect(Date.now() - started).toBeLessThan(5_000);
+        } finally {
+            await pic.tearDown();
+        }
+        const res = await fetch(`${inject('PIC_URL')}/http_gateway`, { method: 'POST', body: '{}' });
+        expect(res.status).toBe(404);
+        expect((await res.json()).message).toMatch(/POST \/http_gateway/);
+    });
+
+    it('refuses subnet kinds it cannot host, naming them', async () => {
+        await expect(createPic({ bitcoin: { state: { type: SubnetStateType.New } } })).rejects.toThrow(/Bitcoin/);
+    });
+
+    it('answers malformed JSON with 400 and the reason', async () => {
+        const res = await fetch(`${inject('PIC_URL')}/instances`, { method: 'POST', body: '{not json' });
+        expect(res.status).toBe(400);
+        expect((await res.json()).message).toMatch(/not valid JSON/);
+    });
+
+    it('parses the PocketIC command line and rejects unknown options', async () => {
+        expect(parseCliOptions(['--port-file', '/tmp/x', '--ttl', '5'])).toMatchObject({ restApi: true, portFile: '/tmp/x', ttlSeconds: 5 });
+        expect(parseCliOptions(['--http-port', '0'])).toMatchObject({ restApi: false, httpPort: 0 });
+        expect(() => parseCliOptions(['--ttl', '-1'])).toThrow(/non-negative integer/);
+        const exit = await new Promise<{ code: number | null; stderr: string }>((resolve) =>
+            execFile(BIN, ['--frobnicate'], (error, _stdout, stderr) => resolve({ code: error ? (error as { code?: number }).code ?? 1 : 0, stderr }))
+        );
+        expect(exit.code).toBe(2);
+        expect(exit.stderr).toMatch(/unknown option --frobnicate/);
+    });
+});
