@@ -1,0 +1,297 @@
+/**
+ * The IC HTTP interface of one replica on loopback, what @dfinity/agent (2.x and 3.x), dfx-style deploy scripts
+ * and the gateway talk to:
+ *
+ *   GET  /api/v2/status                              CBOR { root_key, ic_api_version, impl_version, replica_health_status }
+ *   POST /api/v2/canister/<ecid>/call                 202 once executed; the outcome is read back with read_state
+ *   POST /api/v3/canister/<ecid>/call                 200 { status: 'replied', certificate } (synchronous call)
+ *   POST /api/v2/canister/<ecid>/query                200 signed reply or reject
+ *   POST /api/v2/canister/<ecid>/read_state           200 { certificate }
+ *   POST /api/v2/subnet/<subnet_id>/read_state        200 { certificate } (time and subnet paths)
+ *
+ * Every envelope is authenticated as the IC does it (authentication.ts); refusals get the IC's status codes with
+ * a plain-text reason.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { encodeWithSelfDescribedTag } from '@dfinity/cbor';
+import { Principal } from '@dfinity/principal';
+import { RejectError, type Replica } from '../index.ts';
+import { treeFromPaths } from '../hash-tree.ts';
+import { fromUtf8, utf8 } from '../bytes.ts';
+import { authenticate } from './authentication.ts';
+import { decodeEnvelope, type CanisterCallContent, type Envelope } from './envelope.ts';
+import { managedCanister } from './management-types.ts';
+import { NodeKey } from './node-key.ts';
+import { queryResponseBody, type QueryOutcome } from './query-response.ts';
+import { RequestStatuses } from './request-status.ts';
+import { readStateEntries, type CanisterState, type StateSources, type SubnetState } from './state-tree.ts';
+import { close, HttpError, listen, readBody, send } from './transport.ts';
+
+/** The IC's HTTP body limit for ingress (2 MiB payload plus envelope overhead). */
+const MAX_BODY_BYTES = 4 * 1024 * 1024;
+const IC_API_VERSION = '0.18.0';
+const CBOR = 'application/cbor';
+const NANOS_PER_MILLI = 1_000_000n;
+
+export interface ServeHttpOptions {
+    /** Loopback port; 0 (default) picks a free one. */
+    port?: number;
+    /**
+     * Make progress like a live local replica: every `autoProgressMs` (default 100) the replica's clock catches up
+     * with wall time and a round runs (timers fire). Off by default, so tests keep control of time.
+     */
+    autoProgress?: boolean;
+    autoProgressMs?: number;
+}
+
+export interface HttpInterface {
+    /** `http://127.0.0.1:<port>`: pass it as `host` to HttpAgent. */
+    url: string;
+    port: number;
+    close(): Promise<void>;
+}
+
+/**
+ * Serves `replica` over the IC HTTP interface.
+ *
+ * @example
+ * ```ts
+ * const http = await serveHttp(replica, { port: 0 });
+ * const agent = await HttpAgent.create({ host: http.url, shouldFetchRootKey: true, identity });
+ * // ... deploy through aaaaa-aa, call, query, read certified data ...
+ * await http.close();
+ * ```
+ */
+export async function serveHttp(replica: Replica, options: ServeHttpOptions = {}): Promise<HttpInterface> {
+    const api = new HttpApi(replica);
+    const server = createServer((req, res) => {
+        api.handle(req, res).catch((error: unknown) => answerError(res, error));
+    });
+    const port = await listen(server, options.port ?? 0);
+    const progress = options.autoProgress ? startAutoProgress(replica, options.autoProgressMs ?? 100) : undefined;
+    return {
+        url: `http://127.0.0.1:${port}`,
+        port,
+        close: async () => {
+            progress?.stop();
+            await close(server);
+        }
+    };
+}
+
+class HttpApi {
+    readonly #statuses = new RequestStatuses();
+    readonly #node: NodeKey;
+    readonly #subnet: SubnetState;
+
+    constructor(private readonly replica: Replica) {
+        this.#node = NodeKey.derive(replica.rootKey);
+        // Agents (3.x) take a root-signed certificate without delegation to come from the subnet whose id is the
+        // self-authenticating principal of the root key, as on a local dfx replica (the replica's subnetId).
+        this.#subnet = {
+            id: replica.subnetId,
+            publicKeyDer: replica.rootKey,
+            canisterRanges: [[replica.canisterRange.start, replica.canisterRange.end]],
+            nodes: [{ id: this.#node.nodeId, publicKeyDer: this.#node.der }]
+        };
+    }
+
+    async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+        const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+        const method = req.method ?? 'GET';
+        if (path === '/api/v2/status' && method === 'GET') return send(res, 200, this.#status(), CBOR);
+
+        const route = /^\/api\/(v2|v3)\/(canister|subnet)\/([^/]+)\/(call|query|read_state)$/.exec(path);
+        if (!route) throw new HttpError(404, `no such endpoint: ${method} ${path}`);
+        if (method !== 'POST') throw new HttpError(405, `${path} accepts POST only`);
+        const [, version, scope, idText, endpoint] = route;
+        const effectiveId = principalFromUrl(idText);
+        const body = await readBody(req, MAX_BODY_BYTES);
+
+        if (scope === 'subnet') {
+            if (endpoint !== 'read_state' || version !== 'v2') throw new HttpError(404, `no such endpoint: ${method} ${path}`);
+            return send(res, 200, await this.#readState(body, undefined), CBOR);
+        }
+        if (endpoint === 'call' && version === 'v2') {
+            await this.#call(body, effectiveId);
+            return send(res, 202, '', 'text/plain');
+        }
+        if (endpoint === 'call' && version === 'v3') {
+            const requestId = await this.#call(body, effectiveId);
+            return send(res, 200, encodeWithSelfDescribedTag({ status: 'replied', certificate: this.#certify([[utf8('request_status'), requestId]]) } as never), CBOR);
+        }
+        if (version !== 'v2') throw new HttpError(404, `no such endpoint: ${method} ${path}`);
+        if (endpoint === 'query') return send(res, 200, await this.#query(body, effectiveId), CBOR);
+        return send(res, 200, await this.#readState(body, effectiveId), CBOR);
+    }
+
+    #status(): Uint8Array {
+        return encodeWithSelfDescribedTag({
+            ic_api_version: IC_API_VERSION,
+            impl_version: 'ic-websocket-cdk embedded replica',
+            root_key: this.replica.rootKey,
+            replica_health_status: 'healthy'
+        } as never);
+    }
+
+    /** Authenticates and executes an update call; resolves with its request id once it has a final status. */
+    async #call(body: Uint8Array, effectiveId: Principal): Promise<Uint8Array> {
+        const envelope = decodeEnvelope(body, 'call');
+        const { content, requestId } = envelope;
+        this.#checkEffectiveCanister(content, effectiveId);
+        authenticate(envelope, { nowNs: this.#nowNs(), targetCanister: effectiveId });
+        if (this.#statuses.has(requestId)) return requestId; // a replay: the IC executes a request once
+        this.#statuses.set(requestId, content.sender, { status: 'processing' });
+        try {
+            const { reply } = await this.replica.update(content.canisterId, content.methodName, content.arg, { sender: content.sender });
+            this.#statuses.set(requestId, content.sender, { status: 'replied', reply });
+        } catch (error) {
+            if (!(error instanceof RejectError)) throw error;
+            if (error.refused) {
+                // Refused before execution (too large, inspect_message): the IC answers the HTTP request itself.
+                this.#statuses.delete(requestId);
+                throw new HttpError(error.code === 5 ? 400 : 403, error.message);
+            }
+            this.#statuses.set(requestId, content.sender, {
+                status: 'rejected',
+                rejectCode: error.code,
+                rejectMessage: error.message,
+                errorCode: error.errorCode
+            });
+        }
+        return requestId;
+    }
+
+    async #query(body: Uint8Array, effectiveId: Principal): Promise<Uint8Array> {
+        const envelope = decodeEnvelope(body, 'query');
+        const { content, requestId } = envelope;
+        this.#checkEffectiveCanister(content, effectiveId);
+        authenticate(envelope, { nowNs: this.#nowNs(), targetCanister: effectiveId });
+        let outcome: QueryOutcome;
+        try {
+            const { reply } = await this.replica.query(content.canisterId, content.methodName, content.arg, { sender: content.sender });
+            outcome = { ok: true, reply };
+        } catch (error) {
+            if (!(error instanceof RejectError)) throw error;
+            outcome = { ok: false, rejectCode: error.code, rejectMessage: error.message, errorCode: error.errorCode ?? '' };
+        }
+        // Nodes stamp responses with their own (wall-clock) time; agents reject stamps older than 5 minutes.
+        return queryResponseBody(outcome, requestId, this.#node, BigInt(Date.now()) * NANOS_PER_MILLI);
+    }
+
+    async #readState(body: Uint8Array, effectiveId: Principal | undefined): Promise<Uint8Array> {
+        const envelope = decodeEnvelope(body, 'read_state');
+        authenticate(envelope, { nowNs: this.#nowNs(), targetCanister: effectiveId });
+        this.#authorizePaths(envelope, effectiveId);
+        return encodeWithSelfDescribedTag({ certificate: this.#certify(envelope.content.paths) } as never);
+    }
+
+    /** The IC's read_state rules: request statuses only for their sender, canister paths only for the URL's canister. */
+    #authorizePaths(envelope: Envelope, effectiveId: Principal | undefined): void {
+        if (envelope.content.requestType !== 'read_state') return;
+        const requestIds = new Set<string>();
+        for (const path of envelope.content.paths) {
+            const root = path.length > 0 ? fromUtf8(path[0]) : '';
+            if (root === 'request_status' && path.length >= 2) {
+                requestIds.add(Buffer.from(path[1]).toString('hex'));
+                const sender = this.#statuses.senderOf(path[1]);
+                if (sender && sender.toText() !== envelope.content.sender.toText()) {
+                    throw new HttpError(403, 'Request IDs must be for requests signed by the caller');
+                }
+            }
+            if (root === 'canister' && path.length >= 2) {
+                const canister = Principal.fromUint8Array(path[1]);
+                if (!effectiveId || canister.toText() !== effectiveId.toText()) {
+                    throw new HttpError(400, `Effective canister id in URL ${effectiveId?.toText() ?? '(subnet)'} does not match requested canister id ${canister.toText()}`);
+                }
+            }
+            if ((root === 'request_status' || root === 'canister') && !effectiveId) {
+                throw new HttpError(404, `Invalid path requested: /${root} is not served on the subnet endpoint`);
+            }
+        }
+        if (requestIds.size > 1) throw new HttpError(400, 'Can only request the status of one request id at a time');
+    }
+
+    #certify(paths: readonly Uint8Array[][]): Uint8Array {
+        const sources: StateSources = {
+            timeNs: BigInt(this.replica.certifiedTime) * NANOS_PER_MILLI,
+            requestStatus: (id) => this.#statuses.treeEntries(id),
+            canister: (id) => this.#canisterState(id),
+            subnet: this.#subnet
+        };
+        return this.replica.signCertificate(treeFromPaths(readStateEntries(paths, sources)));
+    }
+
+    /** The IC's effective canister id rules: the URL names the target, or for aaaaa-aa the canister it manages. */
+    #checkEffectiveCanister(content: CanisterCallContent, effectiveId: Principal): void {
+        if (!isManagement(content.canisterId)) {
+            if (content.canisterId.toText() !== effectiveId.toText()) {
+                throw new HttpError(400, `Specified CanisterId ${content.canisterId.toText()} does not match effective canister id in URL ${effectiveId.toText()}`);
+            }
+            return;
+        }
+        let named: Principal | undefined;
+        try {
+            named = managedCanister(content.methodName, content.arg);
+        } catch (e) {
+            throw new HttpError(400, (e as Error).message);
+        }
+        if (named && named.toText() !== effectiveId.toText()) {
+            throw new HttpError(400, `Effective canister id in URL ${effectiveId.toText()} does not match the canister_id ${named.toText()} of ${content.methodName}`);
+        }
+        if (!named && !this.#inRange(effectiveId)) {
+            throw new HttpError(400, `Effective canister id ${effectiveId.toText()} is not in the canister ranges of this replica's subnet`);
+        }
+    }
+
+    #canisterState(id: Principal): CanisterState | undefined {
+        if (!this.replica.canisterIds().some((c) => c.toText() === id.toText())) return undefined;
+        const status = this.replica.canisterStatus(id);
+        return { certifiedData: this.replica.getCertifiedData(id), controllers: status.controllers, moduleHash: status.moduleHash };
+    }
+
+    #inRange(id: Principal): boolean {
+        const { start, end } = this.replica.canisterRange;
+        return start.compareTo(id) !== 'gt' && end.compareTo(id) !== 'lt';
+    }
+
+    #nowNs(): bigint {
+        return BigInt(this.replica.getTime()) * NANOS_PER_MILLI;
+    }
+}
+
+function isManagement(id: Principal): boolean {
+    return id.toText() === 'aaaaa-aa';
+}
+
+function principalFromUrl(text: string): Principal {
+    try {
+        return Principal.fromText(decodeURIComponent(text));
+    } catch {
+        throw new HttpError(400, `Could not parse the principal ${text} in the URL`);
+    }
+}
+
+function answerError(res: ServerResponse, error: unknown): void {
+    if (error instanceof HttpError) return send(res, error.status, error.message, 'text/plain');
+    console.error('[replica http] internal error:', error);
+    send(res, 500, `Internal error: ${error instanceof Error ? error.message : String(error)}`, 'text/plain');
+}
+
+function startAutoProgress(replica: Replica, intervalMs: number): { stop(): void } {
+    let running = false;
+    const timer = setInterval(async () => {
+        if (running) return;
+        running = true;
+        try {
+            if (replica.getTime() < Date.now()) replica.setTime(Date.now());
+            await replica.tick(1);
+        } catch (error) {
+            console.error('[replica http] auto-progress round failed:', error);
+        } finally {
+            running = false;
+        }
+    }, intervalMs);
+    timer.unref();
+    return { stop: () => clearInterval(timer) };
+}
