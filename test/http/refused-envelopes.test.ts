@@ -1,0 +1,160 @@
+/**
+ * Envelopes the IC refuses, posted by hand to the HTTP interface: each must get the IC's status code and a reason,
+ * and the replica must carry on serving. A correctly built envelope is accepted first, so the refusals below are
+ * caused by exactly the one thing each test breaks.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Cbor, HttpAgent, IC_REQUEST_DOMAIN_SEPARATOR, requestIdOf, type SignIdentity } from '@dfinity/agent';
+import { IDL } from '@dfinity/candid';
+import { DelegationChain, DelegationIdentity, Ed25519KeyIdentity } from '@dfinity/identity';
+import { Principal } from '@dfinity/principal';
+import { buildCanister, Replica } from '../../replica/index.ts';
+import { serveHttp, type HttpInterface } from '../../replica/http/index.ts';
+
+let replica: Replica;
+let http: HttpInterface;
+let canisterId: Principal;
+const alice = Ed25519KeyIdentity.generate();
+const bob = Ed25519KeyIdentity.generate();
+
+beforeAll(async () => {
+    replica = await Replica.create();
+    canisterId = await replica.installCanister({ wasm: await buildCanister('server_probe'), arg: new Uint8Array(IDL.encode([IDL.Text], ['x'])) });
+    http = await serveHttp(replica, { port: 0 });
+});
+
+afterAll(async () => {
+    await http?.close();
+});
+
+type Content = Record<string, unknown>;
+
+function callContent(sender: Principal, overrides: Content = {}): Content {
+    return {
+        request_type: 'call',
+        canister_id: canisterId.toUint8Array(),
+        method_name: 'increment',
+        arg: new Uint8Array(IDL.encode([], [])),
+        sender: sender.toUint8Array(),
+        ingress_expiry: BigInt(replica.getTime() + 120_000) * 1_000_000n,
+        nonce: crypto.getRandomValues(new Uint8Array(16)),
+        ...overrides
+    };
+}
+
+async function signed(identity: SignIdentity, content: Content, extra: Content = {}): Promise<Content> {
+    const requestId = requestIdOf(content as never);
+    const signature = await identity.sign(concat(IC_REQUEST_DOMAIN_SEPARATOR, requestId));
+    return { content, sender_pubkey: identity.getPublicKey().toDer(), sender_sig: signature, ...extra };
+}
+
+async function post(endpoint: 'call' | 'query' | 'read_state', body: Uint8Array, version = 'v2'): Promise<{ status: number; text: string }> {
+    const res = await fetch(`${http.url}/api/${version}/canister/${canisterId.toText()}/${endpoint}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/cbor' },
+        body
+    });
+    return { status: res.status, text: await res.text() };
+}
+
+const encode = (envelope: Content) => Cbor.encode(envelope as never);
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+    const out = new Uint8Array(a.length + b.length);
+    out.set(a);
+    out.set(b, a.length);
+    return out;
+}
+
+describe('envelopes the IC accepts', () => {
+    it('accepts a well-formed signed call (the baseline every refusal below differs from by one thing)', async () => {
+        expect((await post('call', encode(await signed(alice, callContent(alice.getPrincipal()))))).status).toBe(202);
+    });
+
+    it('accepts an anonymous call without key or signature', async () => {
+        expect((await post('call', encode({ content: callContent(Principal.anonymous()) }))).status).toBe(202);
+    });
+});
+
+describe('envelopes the IC refuses', () => {
+    it('refuses a bad signature', async () => {
+        const envelope = await signed(alice, callContent(alice.getPrincipal()));
+        const signature = Uint8Array.from(envelope.sender_sig as Uint8Array);
+        signature[5] ^= 0xff;
+        const res = await post('call', encode({ ...envelope, sender_sig: signature }));
+        expect(res.status).toBe(400);
+        expect(res.text).toMatch(/Invalid signature/);
+    });
+
+    it('refuses a sender that is not the principal of the key', async () => {
+        const res = await post('call', encode(await signed(alice, callContent(bob.getPrincipal()))));
+        expect(res.status).toBe(400);
+        expect(res.text).toMatch(new RegExp(`sender ${bob.getPrincipal().toText()} does not match the public key`));
+    });
+
+    it('refuses an expired request, and one expiring too far ahead, with the text agents re-sync on', async () => {
+        const past = await post('call', encode(await signed(alice, callContent(alice.getPrincipal(), { ingress_expiry: BigInt(replica.getTime() - 1) * 1_000_000n }))));
+        expect(past.status).toBe(400);
+        expect(past.text).toMatch(/^Invalid request expiry: /);
+        const future = await post('call', encode(await signed(alice, callContent(alice.getPrincipal(), { ingress_expiry: BigInt(replica.getTime() + 3_600_000) * 1_000_000n }))));
+        expect(future.status).toBe(400);
+        expect(future.text).toMatch(/^Invalid request expiry: /);
+    });
+
+    it('refuses malformed CBOR and envelopes of the wrong shape', async () => {
+        const garbage = await post('call', Uint8Array.from([0xd9, 0xd9, 0xf7, 0xa1, 0x67, 0x63, 0x6f]));
+        expect(garbage.status).toBe(400);
+        const noContent = await post('call', encode({ sender_sig: new Uint8Array(64) }));
+        expect(noContent.status).toBe(400);
+        expect(noContent.text).toMatch(/content must be a CBOR map/);
+        const wrongType = await post('call', encode(await signed(alice, callContent(alice.getPrincipal(), { request_type: 'query' }))));
+        expect(wrongType.status).toBe(400);
+        expect(wrongType.text).toMatch(/request_type/);
+    });
+
+    it('refuses an anonymous sender that carries a signature, and a non-anonymous one that carries none', async () => {
+        const withKey = await post('call', encode({ ...(await signed(alice, callContent(Principal.anonymous()))) }));
+        expect(withKey.status).toBe(400);
+        const unsigned = await post('call', encode({ content: callContent(alice.getPrincipal()) }));
+        expect(unsigned.status).toBe(400);
+    });
+
+    it('refuses a call whose canister differs from the URL', async () => {
+        const res = await fetch(`${http.url}/api/v2/canister/${replica.canisterRange.end.toText()}/call`, {
+            method: 'POST',
+            body: encode(await signed(alice, callContent(alice.getPrincipal())))
+        });
+        expect(res.status).toBe(400);
+        expect(await res.text()).toMatch(/does not match effective canister id/);
+    });
+
+    it('refuses a delegation that does not list the target canister', async () => {
+        const session = Ed25519KeyIdentity.generate();
+        const chain = await DelegationChain.create(alice, session.getPublicKey(), new Date(Date.now() + 60_000), { targets: [replica.canisterRange.end] });
+        const identity = DelegationIdentity.fromDelegation(session, chain);
+        const agent = await HttpAgent.create({ host: http.url, identity, shouldFetchRootKey: true, retryTimes: 0 });
+        await expect(agent.call(canisterId, { methodName: 'increment', arg: IDL.encode([], []) })).rejects.toThrow(/not one of the targets/);
+    });
+
+    it('refuses to show a request status to anyone but its sender', async () => {
+        const content = callContent(alice.getPrincipal());
+        expect((await post('call', encode(await signed(alice, content)))).status).toBe(202);
+        const readState = {
+            request_type: 'read_state',
+            paths: [[new TextEncoder().encode('request_status'), requestIdOf(content as never)]],
+            sender: bob.getPrincipal().toUint8Array(),
+            ingress_expiry: content.ingress_expiry
+        };
+        const res = await post('read_state', encode(await signed(bob, readState)));
+        expect(res.status).toBe(403);
+    });
+
+    it('refuses a query with a bad signature, then still serves good ones', async () => {
+        const content = callContent(alice.getPrincipal(), { request_type: 'query', method_name: 'counter' });
+        const envelope = await signed(alice, content);
+        const bad = Uint8Array.from(envelope.sender_sig as Uint8Array);
+        bad[0] ^= 1;
+        expect((await post('query', encode({ ...envelope, sender_sig: bad }))).status).toBe(400);
+        expect((await post('query', encode(envelope))).status).toBe(200);
+    });
+});
