@@ -5,8 +5,9 @@
  *   --port <n>           REST API port (default: a free one)
  *   --ttl <seconds>      exit after this long without a REST request (default 60, as PocketIC)
  *   --ip-addr <addr>     only 127.0.0.1 / localhost are supported
- *   --http-port <n>      also serve one replica over the IC HTTP interface on this port (0 picks one), like a
- *                        local dfx replica; prints `http interface: http://127.0.0.1:<port>`
+ *   --http-port <n>      also serve one live replica (clock follows wall time, rounds every 100 ms) over the IC
+ *                        HTTP interface on this port (0 picks one), like a local dfx replica; prints
+ *                        `http interface: http://127.0.0.1:<port>`
  *   --seed <text>        root key seed of that replica (deterministic keys)
  *
  * Without --port-file/--port/--ttl and with --http-port, only the IC HTTP interface runs (no idle TTL).
@@ -49,7 +50,8 @@ async function main(options: CliOptions): Promise<void> {
     }
     if (options.httpPort !== undefined) {
         const replica = await Replica.create(options.seed === undefined ? {} : { seed: options.seed });
-        const http = await serveHttp(replica, { port: options.httpPort });
+        // A live replica, as dfx runs one: its clock follows wall time and rounds run (timers fire).
+        const http = await serveHttp(replica, { port: options.httpPort, autoProgress: true });
         console.log(`http interface: ${http.url}`);
     }
 }
