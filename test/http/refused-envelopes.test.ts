@@ -52,7 +52,7 @@ async function post(endpoint: 'call' | 'query' | 'read_state', body: Uint8Array,
     const res = await fetch(`${http.url}/api/${version}/canister/${canisterId.toText()}/${endpoint}`, {
         method: 'POST',
         headers: { 'Content-Type': 'application/cbor' },
-        body
+        body: Buffer.from(body)
     });
     return { status: res.status, text: await res.text() };
 }
@@ -122,7 +122,7 @@ describe('envelopes the IC refuses', () => {
     it('refuses a call whose canister differs from the URL', async () => {
         const res = await fetch(`${http.url}/api/v2/canister/${replica.canisterRange.end.toText()}/call`, {
             method: 'POST',
-            body: encode(await signed(alice, callContent(alice.getPrincipal())))
+            body: Buffer.from(encode(await signed(alice, callContent(alice.getPrincipal()))))
         });
         expect(res.status).toBe(400);
         expect(await res.text()).toMatch(/does not match effective canister id/);
