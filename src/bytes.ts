@@ -54,7 +54,16 @@ export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
 
 const utf8 = new TextEncoder();
 
-/** UTF-8 bytes of a string. */
+/**
+ * UTF-8 bytes of a string. ASCII (every key and label of the protocol) is copied directly: Azle's polyfilled
+ * TextEncoder costs ~1.2M instructions for an 84-character key.
+ */
 export function utf8Bytes(text: string): Uint8Array {
-    return utf8.encode(text);
+    const out = new Uint8Array(text.length);
+    for (let i = 0; i < text.length; i++) {
+        const code = text.charCodeAt(i);
+        if (code > 0x7f) return utf8.encode(text);
+        out[i] = code;
+    }
+    return out;
 }

@@ -5,7 +5,7 @@
  * `labeled(lbl,t) = H(ds("ic-hashtree-labeled") ‖ lbl ‖ t)`, `leaf(v) = H(ds("ic-hashtree-leaf") ‖ v)`,
  * `pruned(h) = h`.
  */
-import { sha256 } from '@noble/hashes/sha2';
+import { sha256 } from './sha256';
 import { CborWriter, SELF_DESCRIBE_TAG } from './cbor';
 import { utf8Bytes } from './bytes';
 
@@ -32,9 +32,7 @@ const DS_LEAF = domainSeparator('ic-hashtree-leaf');
 
 /** SHA-256 of the concatenation of `parts`, without concatenating them first. */
 export function sha256Of(...parts: Uint8Array[]): Uint8Array {
-    const hasher = sha256.create();
-    for (const part of parts) hasher.update(part);
-    return hasher.digest();
+    return sha256(...parts);
 }
 
 /** Hash of the empty tree. */

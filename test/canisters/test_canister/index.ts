@@ -4,7 +4,7 @@
  *
  * Hidden methods (not in the .did, prefixed `test_`) let our own canister tests make handlers trap and inspect state.
  */
-import { IDL, init, postUpgrade, Principal, query, update } from 'azle';
+import { IDL, init, performanceCounter, postUpgrade, Principal, query, update } from 'azle';
 import { IcWebSocket, WsResultIdl, type WsResult } from 'ic-websocket-cdk';
 
 const AppMessage = IDL.Record({ text: IDL.Text });
@@ -43,6 +43,8 @@ class TestCanister {
     @postUpgrade([IDL.Nat64, IDL.Nat64])
     postUpgrade(maxNumberOfReturnedMessages: bigint, sendAckIntervalMs: bigint): void {
         initWs(maxNumberOfReturnedMessages, sendAckIntervalMs);
+        // Read by bench/cdk.ts: the whole post_upgrade so far, including Azle's module evaluation.
+        console.log(`post_upgrade instructions: ${performanceCounter(1)}`);
     }
 
     /** Sends each blob in order; stops at the first error. */

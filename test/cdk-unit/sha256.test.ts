@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest';
+import { sha256 as reference } from '@noble/hashes/sha2';
+import { sha256 } from '../../src/sha256';
+import { hex } from './helpers';
+
+describe('sha256 (QuickJS-friendly implementation)', () => {
+    it('matches the FIPS 180-4 example and @noble/hashes at every padding boundary', () => {
+        expect(hex(sha256(new TextEncoder().encode('abc')))).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+        for (const length of [0, 1, 55, 56, 63, 64, 65, 119, 120, 127, 128, 129, 1000, 70_000]) {
+            const data = Uint8Array.from({ length }, (_, i) => (i * 31 + 7) & 0xff);
+            expect(hex(sha256(data)), `length ${length}`).toBe(hex(reference(data)));
+        }
+    });
+
+    it('hashes the concatenation of its arguments', () => {
+        const a = Uint8Array.from({ length: 17 }, (_, i) => i);
+        const b = Uint8Array.from({ length: 90 }, (_, i) => 255 - i);
+        expect(hex(sha256(a, b))).toBe(hex(reference(new Uint8Array([...a, ...b]))));
+        expect(hex(sha256())).toBe(hex(reference(new Uint8Array())));
+    });
+});
