@@ -41,7 +41,10 @@ export class IngressQueue {
         await Promise.all(started);
     }
 
-    /** Executes the message if still queued (and those queued before it), then returns its outcome. */
+    /**
+     * Executes the message if still queued (and those queued before it), then returns its outcome. An awaited
+     * message is forgotten afterwards (its outcome has been delivered), so long runs do not accumulate them.
+     */
     async await(id: string): Promise<IngressOutcome> {
         const message = this.#messages.get(id);
         if (!message) throw new TypeError(`unknown ingress message id ${id}`);
@@ -49,7 +52,9 @@ export class IngressQueue {
             const position = this.#pending.indexOf(id);
             for (const earlier of this.#pending.splice(0, position + 1)) void this.#start(earlier);
         }
-        return message.outcome!;
+        const outcome = await message.outcome!;
+        this.#messages.delete(id);
+        return outcome;
     }
 
     /** The outcome of a finished message; `undefined` while it is queued or executing. */

@@ -1,6 +1,7 @@
 /**
  * Canister call results in PocketIC's JSON: `{ Ok: <base64 reply> }` or `{ Err: RejectResponse }`.
  */
+import { ErrorCode } from '../index.ts';
 import { toBase64 } from './json.ts';
 
 /** PocketIC's names for the IC reject codes 1..6. */
@@ -12,6 +13,9 @@ const REJECT_CODE_NAMES: Record<number, string> = {
     5: 'CanisterError',
     6: 'SysUnknown'
 };
+
+/** PocketIC names error codes by their enum name (`CanisterCalledTrap`), the replica by number (`IC0503`). */
+const ERROR_CODE_NAMES = new Map<string, string>(Object.entries(ErrorCode).map(([name, code]) => [code, name]));
 
 /** The IC's most common error code per reject code, used when the replica did not say which. */
 const DEFAULT_ERROR_CODES: Record<number, string> = {
@@ -53,7 +57,7 @@ export function callResultJson(outcome: { ok: true; reply: Uint8Array } | { ok: 
         Err: {
             reject_code: REJECT_CODE_NAMES[code],
             reject_message: message,
-            error_code: errorCode ?? DEFAULT_ERROR_CODES[code],
+            error_code: (errorCode && ERROR_CODE_NAMES.get(errorCode)) ?? errorCode ?? DEFAULT_ERROR_CODES[code],
             certified
         }
     };

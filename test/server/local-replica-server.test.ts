@@ -4,6 +4,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
 import { SubnetStateType } from '@dfinity/pic';
@@ -46,5 +49,25 @@ describe.skipIf(isRealPocketIc())('local-replica server specifics', () => {
         );
         expect(exit.code).toBe(2);
         expect(exit.stderr).toMatch(/unknown option --frobnicate/);
+    });
+
+    it('writes its port to --port-file, and exits after --ttl idle seconds removing the file', async () => {
+        const portFile = join(mkdtempSync(join(tmpdir(), 'local-replica-')), 'port');
+        const started = Date.now();
+        let portSeen = 0;
+        const exitCode = await new Promise<number | null>((resolve) => {
+            const child = execFile(BIN, ['--port-file', portFile, '--ttl', '1']);
+            const poll = setInterval(() => {
+                if (existsSync(portFile)) portSeen = Number(readFileSync(portFile, 'utf8'));
+            }, 50);
+            child.on('exit', (code) => {
+                clearInterval(poll);
+                resolve(code);
+            });
+        });
+        expect(portSeen).toBeGreaterThan(0);
+        expect(exitCode).toBe(0);
+        expect(Date.now() - started).toBeGreaterThanOrEqual(1_000);
+        expect(existsSync(portFile)).toBe(false);
     });
 });
