@@ -24,7 +24,10 @@ describe('§6.3 invariants and wrong callers', () => {
         canister = await TestCanister.setup();
     });
     afterAll(() => canister?.tearDown());
-    beforeEach(() => canister.wipe());
+    beforeEach(async () => {
+        await canister.letPendingKeepAliveCheckRun();
+        await canister.wipe();
+    });
 
     it('params: an ack interval not above the keep-alive timeout traps and rolls back', async () => {
         const key = keyOf(CLIENT_1);
@@ -37,6 +40,15 @@ describe('§6.3 invariants and wrong callers', () => {
         // The trapped wipe changed nothing: the client is still connected with its queue.
         expect((await canister.getMessages(GATEWAY_1, 0n)).messages).toHaveLength(1);
         expect(await canister.message(CLIENT_1, clientMessage(key, 1n))).toEqual({ Ok: null });
+    });
+
+    it('wipe (re-running init) works while a keep-alive check is pending', async () => {
+        await canister.open(keyOf(CLIENT_1), GATEWAY_1);
+        await canister.advanceTime(ACK_INTERVAL_MS); // the ack schedules the one-shot keep-alive check
+        await canister.wipe();
+        expect(await canister.getMessages(GATEWAY_1, 0n)).toEqual(
+            expect.objectContaining({ messages: [], is_end_of_queue: true })
+        );
     });
 
     it('outgoing nonces are per gateway and shared by its clients; sequence numbers are per client', async () => {
