@@ -51,7 +51,7 @@ async function main(): Promise<void> {
     const http = await onPreferredPort('replica', replicaPort, (port) => serveHttp(replica, { port, autoProgress: true }));
     const gateway = await onPreferredPort('gateway', gatewayPort, (port) => startGateway({ icUrl: http.url, port }));
     const page = await onPreferredPort('page', pagePort, (port) =>
-        servePage({ port, config: { gatewayUrl: gateway.url, networkUrl: http.url, canisterId: canisterId.toText() } })
+        servePage({ port, icProxy: http.url, config: { gatewayUrl: gateway.url, canisterId: canisterId.toText() } })
     );
 
     process.stdout.write(`page: ${page.url}\ngateway: ${gateway.url}\nreplica: ${http.url}\ncanister: ${canisterId.toText()}\nready\n`);

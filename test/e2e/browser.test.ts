@@ -31,7 +31,7 @@ let profile: string;
 beforeAll(async () => {
     network = await startChatNetwork();
     gateway = await startGateway({ icUrl: network.url, port: 0, logLevel: 'warn' });
-    page = await servePage({ port: 0, config: { gatewayUrl: gateway.url, networkUrl: network.url, canisterId: network.canisterId } });
+    page = await servePage({ port: 0, icProxy: network.url, config: { gatewayUrl: gateway.url, canisterId: network.canisterId } });
     profile = mkdtempSync(join(tmpdir(), 'chat-browser-'));
     browser = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: CHROMIUM_FLAGS, viewport: { width: 900, height: 760 } });
 });

@@ -30,7 +30,7 @@ it('two clients open through the gateway and exchange verified messages', async 
     ada.send({ Post: { text: 'hello bob' } });
     await bob.waitFor(posted('ada', 'hello bob'));
     bob.send({ Post: { text: 'hi ada, got it' } });
-    await ada.waitFor(posted('bob', 'hi ada, got it'));
+    await Promise.all([ada.waitFor(posted('bob', 'hi ada, got it')), bob.waitFor(posted('bob', 'hi ada, got it'))]);
     // Both see the conversation in the same order, and the client raised no verification error.
     const conversation = (client: ChatClient) => client.received.filter((m) => 'Posted' in m).map((m) => 'Posted' in m && m.Posted.text);
     expect(conversation(ada)).toEqual(['hello bob', 'hi ada, got it']);

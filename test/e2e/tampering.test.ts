@@ -48,8 +48,17 @@ beforeAll(async () => {
 });
 afterAll(() => network?.close());
 
+interface Outcome {
+    /** What the client delivered, reported and how it closed, before the gateway shut down. */
+    received: unknown[];
+    errors: string[];
+    close: { code: number; reason: string } | undefined;
+    /** The messages the gateway had for the client under attack (before tampering). */
+    seen: CanisterToClientMessage[];
+}
+
 /** Starts a gateway applying `tamper` to one client's messages, runs that client, and reports what it saw. */
-async function runAgainst(tamper: Tamper): Promise<{ client: ChatClient; seen: CanisterToClientMessage[] }> {
+async function runAgainst(tamper: Tamper): Promise<Outcome> {
     let target: string | undefined;
     const seen: CanisterToClientMessage[] = [];
     const counts = new Map<string, number>();
@@ -74,7 +83,7 @@ async function runAgainst(tamper: Tamper): Promise<{ client: ChatClient; seen: C
         client.send({ Post: { text: 'first post' } });
         await client.until(() => seen.length >= TARGET + 1 || client.closeEvent !== undefined, 15_000, 'messages 2 and 3');
         await client.until(() => client.closeEvent !== undefined || client.received.length >= 2, 15_000, 'the outcome');
-        return { client, seen };
+        return { received: [...client.received], errors: [...client.errors], close: client.closeEvent, seen };
     } finally {
         await gateway.close();
     }
@@ -82,29 +91,31 @@ async function runAgainst(tamper: Tamper): Promise<{ client: ChatClient; seen: C
 
 describe('ic-websocket-js rejects a misbehaving gateway', () => {
     it('accepts the same flow through an honest gateway (control)', async () => {
-        const { client } = await runAgainst((message) => [message]);
-        expect(client.errors).toEqual([]);
-        expect(client.closeEvent).toBeUndefined();
-        expect(client.received.length).toBeGreaterThanOrEqual(2);
+        const outcome = await runAgainst((message) => [message]);
+        expect(outcome.errors).toEqual([]);
+        expect(outcome.close).toBeUndefined();
+        expect(outcome.received.length).toBeGreaterThanOrEqual(2);
     });
 
-    const attacks: [string, () => Tamper, RegExp][] = [
-        ['one byte of content altered', () => alter('content'), /Certificate validation failed|decod|CBOR/i],
-        ['the key altered', () => alterKey, /Certificate validation failed/],
-        ['one byte of the witness tree altered', () => alter('tree'), /Certificate validation failed|decod|CBOR/i],
-        ['one byte of the certificate altered', () => alter('cert'), /Certificate validation failed|decod|CBOR|signature/i],
-        ['a message dropped', () => drop, /sequence number does not match/],
-        ['two messages swapped', reorder, /sequence number does not match/]
+    // [attack, tamper, first error, how many application messages may still be delivered]. ic-websocket-js keeps
+    // processing frames already received while it closes: after a swap, the held-back message 2 then arrives in
+    // order and is genuine, so it is delivered; message 3 never is.
+    const attacks: [string, () => Tamper, RegExp, number][] = [
+        ['one byte of content altered', () => alter('content'), /Certificate validation failed/, 0],
+        ['the key altered', () => alterKey, /Certificate validation failed/, 0],
+        ['one byte of the witness tree altered', () => alter('tree'), /Certificate validation failed/, 0],
+        ['one byte of the certificate altered', () => alter('cert'), /Certificate validation failed/, 0],
+        ['a message dropped', () => drop, /sequence number does not match next expected value. Expected: 2, received: 3/, 0],
+        ['two messages swapped', reorder, /sequence number does not match next expected value. Expected: 2, received: 3/, 1]
     ];
-    for (const [name, makeTamper, expectedError] of attacks) {
+    for (const [name, makeTamper, expectedError, maxDelivered] of attacks) {
         it(`rejects ${name}`, async () => {
-            const { client, seen } = await runAgainst(makeTamper());
-            const closed = await client.closed();
-            expect(closed.code).toBe(4000);
-            expect(client.errors.join('\n')).toMatch(expectedError);
-            // Nothing from message 2 on was delivered to the application.
-            expect(client.received).toEqual([]);
-            expect(seen.length).toBeGreaterThanOrEqual(TARGET);
+            const outcome = await runAgainst(makeTamper());
+            expect(outcome.close?.code).toBe(4000);
+            // The first error the client raised is the one the attack causes.
+            expect(outcome.errors[0]).toMatch(expectedError);
+            expect(outcome.received.length).toBeLessThanOrEqual(maxDelivered);
+            expect(outcome.seen.length).toBeGreaterThanOrEqual(TARGET);
         });
     }
 });

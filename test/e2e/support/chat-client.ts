@@ -1,6 +1,7 @@
 /**
  * A chat participant in Node, built on the unmodified ic-websocket-js 0.5.0 (with @dfinity/agent 2.x from this
  * folder's node_modules): it records what the client delivers, reports and how it closes, for assertions.
+ * With another `idlFactory` (and message type `M`) it is a client of any IC WebSocket canister.
  */
 import { Actor, HttpAgent } from '@dfinity/agent';
 import { IcWebSocket, generateRandomIdentity } from 'ic-websocket-js';
@@ -14,6 +15,8 @@ export interface ChatClientOptions {
     networkUrl: string;
     canisterId: string;
     ackMessageIntervalMs?: number;
+    /** The canister's `ws_message` interface; default: the chat's. */
+    idlFactory?: (module: { IDL: unknown }) => unknown;
 }
 
 /**
@@ -22,17 +25,20 @@ export interface ChatClientOptions {
  * ada.send({ Join: { nickname: 'ada' } });
  * await ada.waitFor((m) => 'Joined' in m);
  */
-export class ChatClient {
+export class ChatClient<M = ChatMessage> {
     /** Application messages the client delivered (each one certificate-verified by ic-websocket-js). */
-    readonly received: ChatMessage[] = [];
+    readonly received: M[] = [];
+    /** `performance.now()` when each message of `received` was delivered. */
+    readonly receivedAt: number[] = [];
     /** Errors the client reported through onerror. */
     readonly errors: string[] = [];
     closeEvent: { code: number; reason: string } | undefined;
     private readonly waiters = new Set<() => void>();
 
-    private constructor(readonly socket: IcWebSocket<any, ChatMessage>) {
+    private constructor(readonly socket: IcWebSocket<any, M>) {
         socket.onmessage = (event) => {
             this.received.push(event.data);
+            this.receivedAt.push(performance.now());
             this.notify();
         };
         socket.onerror = (event) => {
@@ -47,26 +53,26 @@ export class ChatClient {
     }
 
     /** Opens a client with a fresh random identity; resolves once the canister's OpenMessage was verified. */
-    static async connect(options: ChatClientOptions, timeoutMs = 30_000): Promise<ChatClient> {
-        const client = ChatClient.create(options);
+    static async connect<M = ChatMessage>(options: ChatClientOptions, timeoutMs = 30_000): Promise<ChatClient<M>> {
+        const client = ChatClient.create<M>(options);
         await client.until(() => client.socket.isConnectionEstablished(), timeoutMs, 'the connection to open');
         return client;
     }
 
     /** Creates a client without waiting for the opening (for tests of failed openings). */
-    static create(options: ChatClientOptions): ChatClient {
+    static create<M = ChatMessage>(options: ChatClientOptions): ChatClient<M> {
         installNodeWebSocketGlobals();
         const identity = generateRandomIdentity();
         const agent = HttpAgent.createSync({ host: options.networkUrl, identity });
-        const canisterActor = Actor.createActor(chatIdlFactory as any, { agent, canisterId: options.canisterId });
-        const socket = new IcWebSocket<any, ChatMessage>(options.gatewayUrl, undefined, {
+        const canisterActor = Actor.createActor((options.idlFactory ?? chatIdlFactory) as any, { agent, canisterId: options.canisterId });
+        const socket = new IcWebSocket<any, M>(options.gatewayUrl, undefined, {
             canisterId: options.canisterId,
             canisterActor: canisterActor as any,
             identity,
             networkUrl: options.networkUrl,
             ackMessageIntervalMs: options.ackMessageIntervalMs
         });
-        const client = new ChatClient(socket);
+        const client = new ChatClient<M>(socket);
         socket.onopen = () => client.notify();
         return client;
     }
@@ -75,12 +81,12 @@ export class ChatClient {
         return this.socket.getPrincipal().toText();
     }
 
-    send(message: ChatMessage): void {
+    send(message: M): void {
         this.socket.send(message);
     }
 
     /** Resolves with the first received message (past or future) matching `predicate`. */
-    async waitFor(predicate: (message: ChatMessage) => boolean, timeoutMs = 15_000, what = 'a matching message'): Promise<ChatMessage> {
+    async waitFor(predicate: (message: M) => boolean, timeoutMs = 15_000, what = 'a matching message'): Promise<M> {
         await this.until(() => this.received.some(predicate), timeoutMs, what);
         return this.received.find(predicate)!;
     }

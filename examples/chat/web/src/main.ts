@@ -40,7 +40,7 @@ async function main(): Promise<void> {
         element('join-button', 'button').disabled = true;
         return;
     }
-    showDetails({ Canister: config.canisterId, Gateway: config.gatewayUrl, Network: config.networkUrl });
+    showDetails({ Canister: config.canisterId, Gateway: config.gatewayUrl, 'IC endpoint': config.networkUrl });
 
     let session: ChatSession | undefined;
     let nickname = '';
@@ -62,7 +62,7 @@ async function main(): Promise<void> {
             onMessage: (message: ChatMessage) => appendMessage(message, nickname),
             onError: (message) => showError(message)
         });
-        showDetails({ Canister: config.canisterId, Gateway: config.gatewayUrl, Network: config.networkUrl, 'You are': session.principal });
+        showDetails({ Canister: config.canisterId, Gateway: config.gatewayUrl, 'IC endpoint': config.networkUrl, 'You are': session.principal });
     });
 
     element('composer').addEventListener('submit', (event) => {
