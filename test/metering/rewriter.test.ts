@@ -73,8 +73,8 @@ describe('metering rewriter', () => {
     it('adds the import, the exported globals, and keeps the function names', () => {
         const out = instrumentWasm(wasm, { cacheDirectory: false });
         expect(out.metered).toBe(true);
-        expect(WebAssembly.validate(out.wasm)).toBe(true);
-        const module = new WebAssembly.Module(out.wasm);
+        expect(WebAssembly.validate(out.wasm as BufferSource)).toBe(true);
+        const module = new WebAssembly.Module(out.wasm as BufferSource);
         expect(WebAssembly.Module.imports(module)).toContainEqual({
             module: METERING.importModule,
             name: METERING.outOfInstructions,
@@ -127,7 +127,7 @@ describe('metering rewriter', () => {
     it('rewrites the real Azle canister wasm into a valid module', async () => {
         const azle = await buildCanister('hello');
         const out = rewriteForMetering(azle, METERING)!;
-        expect(WebAssembly.validate(out.wasm)).toBe(true);
+        expect(WebAssembly.validate(out.wasm as BufferSource)).toBe(true);
         expect(out.stats.functions).toBeGreaterThan(1000);
         expect(out.stats.sizeCharges).toBeGreaterThan(0);
     });

@@ -57,7 +57,7 @@ export class MeteredInstance {
                 return implementation(...args);
             };
         }
-        this.instance = new WebAssembly.Instance(new WebAssembly.Module(instrumented.wasm), {
+        this.instance = new WebAssembly.Instance(new WebAssembly.Module(instrumented.wasm as BufferSource), {
             ...extraImports,
             ic0: charged,
             [METERING.importModule]: {
@@ -93,6 +93,6 @@ export class MeteredInstance {
 
 /** Runs an export of the unmodified module, for comparing behaviour. */
 export function runPlain(wasm: Uint8Array, name: string, args: unknown[] = [], imports: WebAssembly.Imports = {}): unknown {
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(wasm), imports);
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(wasm as BufferSource), imports);
     return (instance.exports[name] as (...a: unknown[]) => unknown)(...args);
 }
