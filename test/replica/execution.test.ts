@@ -50,6 +50,20 @@ describe('updates', () => {
         expect(error.errorCode).toBe('IC0506');
         expect(error.message).toBe(`Canister ${id.toText()} did not reply to the call`);
     });
+
+    it('roll back exactly after the heap grew, in a committed message or in the trapped one', async () => {
+        const memorySize = () => replica.canisterStatus(id).memorySize;
+        const before = await counter();
+        const memoryBefore = memorySize();
+        await replica.update(id, 'bytesOfLength', encode([IDL.Nat32], [1_500_000])); // grows the wasm heap, commits
+        expect(memorySize()).toBeGreaterThan(memoryBefore);
+        await rejectOf(replica.update(id, 'putThenFail', encode([IDL.Text, IDL.Text, IDL.Text], ['grown', 'x', 'trap'])));
+        await rejectOf(replica.update(id, 'bytesOfLength', encode([IDL.Nat32], [2 * 1024 * 1024]))); // grows, then traps
+        expect(await counter()).toBe(before);
+        expect(await stored('grown')).toEqual([]);
+        expect(await callUpdate(replica, id, 'increment', [], [], IDL.Nat32)).toBe(before + 1);
+        expect(await counter()).toBe(before + 1);
+    });
 });
 
 describe('queries', () => {
