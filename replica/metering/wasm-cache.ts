@@ -4,11 +4,14 @@
  * serves stale output.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Bump when the rewriter's output changes, to invalidate disk caches. */
 export const REWRITER_VERSION = 1;
+
+/** How many rewritten modules the disk cache keeps (each is a few MB); the least recently written go first. */
+export const DISK_CACHE_ENTRIES = 24;
 
 /** Hex SHA-256 of the input plus the rewriter version. */
 export function cacheKey(wasm: Uint8Array): string {
@@ -50,6 +53,7 @@ export class WasmCache<T extends { wasm: Uint8Array }> {
                 const temporary = join(this.directory, `${key}.${process.pid}.${Date.now()}.tmp`);
                 writeFileSync(temporary, entry.wasm);
                 renameSync(temporary, join(this.directory, `${key}.wasm`));
+                pruneOldest(this.directory, DISK_CACHE_ENTRIES);
             } catch {
                 // A read-only checkout still works, just without the disk cache.
             }
@@ -60,5 +64,21 @@ export class WasmCache<T extends { wasm: Uint8Array }> {
     /** Drops the in-memory entries (the disk copies stay). */
     clearMemory(): void {
         this.memory.clear();
+    }
+}
+
+/** Deletes the oldest `.wasm` files beyond `keep` (another process may delete the same ones: errors are ignored). */
+function pruneOldest(directory: string, keep: number): void {
+    const files = readdirSync(directory).filter((name) => name.endsWith('.wasm'));
+    if (files.length <= keep) return;
+    const byAge = files
+        .map((name) => ({ name, written: statSync(join(directory, name), { throwIfNoEntry: false })?.mtimeMs ?? 0 }))
+        .sort((a, b) => a.written - b.written);
+    for (const { name } of byAge.slice(0, files.length - keep)) {
+        try {
+            unlinkSync(join(directory, name));
+        } catch {
+            // already gone
+        }
     }
 }
