@@ -49,6 +49,8 @@ describe('canisters through @dfinity/pic', () => {
         expect((await actor.whoamiQuery()).toText()).toBe(bob.getPrincipal().toText());
         actor.setPrincipal(alice.getPrincipal());
         expect((await actor.whoami()).toText()).toBe(alice.getPrincipal().toText());
+        const other = pic.createActor<ProbeService>(probeIdlFactory, (await setupProbe()).canisterId);
+        expect((await other.whoamiQuery()).isAnonymous()).toBe(true);
     });
 
     it('upgrades keeping stable memory and dropping the heap; reinstalls wiping both', async () => {
