@@ -131,3 +131,23 @@ describe('rejects and limits', () => {
         expect(tooBig.message).toContain('cannot be larger than 3145728');
     });
 });
+
+describe('instruction metering', () => {
+    const metered = process.env.REPLICA_METERING !== 'off';
+
+    it.skipIf(!metered)('stops an infinite loop at the query limit with the IC\'s error, and the canister keeps working', async () => {
+        const error = await rejectOf(replica.query(id, 'spin'));
+        expect([error.code, error.errorCode]).toEqual([5, 'IC0522']);
+        expect(error.message).toContain('Canister exceeded the limit of 5000000000 instructions for single message execution.');
+        expect(await callQuery(replica, id, 'counter', [], [], IDL.Nat32)).toBeGreaterThanOrEqual(0);
+    });
+
+    it.skipIf(!metered)('reports instructions per message, consistent with performance_counter inside it', async () => {
+        const { reply, instructions } = await replica.update(id, 'instructionsUsed');
+        const seenInside = IDL.decode([IDL.Nat64], reply)[0] as bigint;
+        expect(seenInside).toBeGreaterThan(100_000n);
+        // the message goes on after the counter is read (Candid encoding, reply)
+        expect(instructions).toBeGreaterThan(seenInside);
+        expect(instructions).toBeLessThan(100_000_000n);
+    });
+});
