@@ -150,7 +150,7 @@ class HttpApi {
             if (error.refused) {
                 // Refused before execution (too large, inspect_message): the IC answers the HTTP request itself.
                 this.#statuses.delete(requestId);
-                throw new HttpError(error.code === 5 ? 400 : 403, error.message);
+                throw new HttpError(refusalStatus(error), error.message);
             }
             this.#statuses.set(requestId, content.sender, {
                 status: 'rejected',
@@ -258,6 +258,12 @@ class HttpApi {
     #nowNs(): bigint {
         return BigInt(this.replica.getTime()) * NANOS_PER_MILLI;
     }
+}
+
+/** The HTTP status the IC gives an ingress message refused before execution. */
+function refusalStatus(error: RejectError): number {
+    if (error.message.startsWith('Request is too large')) return 413;
+    return 403; // rejected by canister_inspect_message (or it trapped)
 }
 
 function isManagement(id: Principal): boolean {

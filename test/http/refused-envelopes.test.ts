@@ -119,6 +119,13 @@ describe('envelopes the IC refuses', () => {
         expect(unsigned.status).toBe(400);
     });
 
+    it('refuses an argument over the 2 MiB ingress limit with 413, before execution', async () => {
+        const arg = new Uint8Array(IDL.encode([IDL.Text, IDL.Text], ['k', 'x'.repeat(2 * 1024 * 1024 + 1)]));
+        const res = await post('call', encode(await signed(alice, callContent(alice.getPrincipal(), { method_name: 'putStable', arg }))));
+        expect(res.status).toBe(413);
+        expect(res.text).toMatch(/too large/);
+    });
+
     it('refuses a call whose canister differs from the URL', async () => {
         const res = await fetch(`${http.url}/api/v2/canister/${replica.canisterRange.end.toText()}/call`, {
             method: 'POST',
