@@ -3,7 +3,7 @@ import { IDL } from '@dfinity/candid';
 import { Principal } from '@dfinity/principal';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Replica } from '../../replica/index.ts';
-import { callQuery, callUpdate, coreWasm, encode, replicaWithCore } from './support.ts';
+import { callQuery, callUpdate, coreWasm, encode, rejectOf, replicaWithCore } from './support.ts';
 
 type Outcome = { Ok: string } | { Err: string };
 const Outcome = IDL.Variant({ Ok: IDL.Text, Err: IDL.Text });
@@ -37,6 +37,12 @@ describe('inter-canister calls', () => {
         expect(missingCanister).toEqual({ Err: '3: Canister rrkah-fqaaa-aaaaa-aaaaq-cai not found' });
         const trapping = await callGreet(second, 'putThenFail');
         expect((trapping as { Err: string }).Err).toMatch(/^5: /);
+    });
+
+    it('skip canister_inspect_message, which only filters ingress', async () => {
+        expect(await callGreet(second, 'refusedByInspect')).toEqual({ Ok: 'ran for me' });
+        const refused = await rejectOf(replica.update(second, 'refusedByInspect', encode([IDL.Text], ['user'])));
+        expect([refused.code, refused.errorCode, refused.refused]).toEqual([4, 'IC0406', true]);
     });
 
     it('report instructions summed over the whole call context', async () => {

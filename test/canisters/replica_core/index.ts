@@ -9,7 +9,9 @@ import {
     IDL,
     init,
     inReplicatedExecution,
+    inspectMessage,
     msgCaller,
+    msgMethodName,
     msgReject,
     performanceCounter,
     postUpgrade,
@@ -44,6 +46,17 @@ export default class {
     @preUpgrade
     preUpgrade(): void {
         store.insert('pre_upgrade', `ran at counter ${heap.counter}`);
+    }
+
+    /** Refuses one method to users (inspect_message only applies to ingress, not to calls from canisters). */
+    @inspectMessage({ manual: true })
+    inspect(): boolean {
+        return msgMethodName() !== 'refusedByInspect';
+    }
+
+    @update([IDL.Text], IDL.Text)
+    refusedByInspect(name: string): string {
+        return `ran for ${name}`;
     }
 
     // ---------------------------------------------------------------- state
