@@ -1,6 +1,9 @@
-// Test canister for instruction limits: methods that never return. The replica must stop them at the IC's
-// per-message limits (update 40B, query 5B) with the IC's message, and roll back their state changes.
-import { IDL, query, update } from 'azle';
+// Test canister for instruction metering: methods that never return (the replica must stop them at the IC's
+// per-message limits, update 40B and query 5B, with the IC's message, and roll back their state changes), and
+// performance counters read around an inter-canister call.
+import { call, canisterSelf, IDL, performanceCounter, query, update } from 'azle';
+
+const Counters = IDL.Record({ beforeCall: IDL.Nat64, afterCallMessage: IDL.Nat64, afterCallContext: IDL.Nat64 });
 
 /** Filling 4 MiB costs ~4.2M instructions (bulk memory is charged per byte) but runs in well under a millisecond. */
 const FILL_BYTES = 4 * 1024 * 1024;
@@ -35,6 +38,14 @@ export default class {
     increment(): bigint {
         this.counter += 1n;
         return this.counter;
+    }
+
+    /** performance_counter(0) counts the current message, (1) the whole call context (both sides of the await). */
+    @update([], Counters)
+    async countersAcrossCall(): Promise<{ beforeCall: bigint; afterCallMessage: bigint; afterCallContext: bigint }> {
+        const beforeCall = performanceCounter(0);
+        await call<undefined, bigint>(canisterSelf(), 'getCounter', { returnIdlType: IDL.Nat });
+        return { beforeCall, afterCallMessage: performanceCounter(0), afterCallContext: performanceCounter(1) };
     }
 
     @query([], IDL.Nat)
