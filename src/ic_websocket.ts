@@ -148,6 +148,18 @@ export class IcWebSocket<T> {
         return broadcastToClients(this.ctx, this.encode(message), clients);
     }
 
+    /**
+     * Runs `work` and certifies once at its end instead of after every `send`: each certification re-hashes the
+     * path from the newest message to the root. Handlers (`onOpen`, `onMessage`, `onClose`) already run inside a
+     * batch; use this when your own update method sends several messages.
+     *
+     * @example
+     * ws.batch(() => { for (const [client, text] of replies) ws.send(client, { text }); });
+     */
+    batch<R>(work: () => R): R {
+        return this.ctx.batch(work);
+    }
+
     /** Closes a client's connection (reason `ClosedByApplication`); `onClose` is called. Do not call it from `onClose`. */
     close(client: Principal): WsResult {
         return closeClient(this.ctx, client);

@@ -1,6 +1,7 @@
 /**
  * What the application calls: send to one client, broadcast, close, and introspection (spec protocol.md §1.4,
- * §2.7). Every mutating function certifies once at the end.
+ * §2.7). Every mutating function runs in a batch (`WsContext.batch`), so it
+ * certifies once, at the end of the outermost batch.
  */
 import type { Principal } from '@dfinity/principal';
 import { err, isErr, OK, WsError, type WsResult } from '../errors';
@@ -10,9 +11,7 @@ import { queueMessage } from './outgoing';
 
 /** Queues an application message (already Candid-encoded) for `client`. */
 export function sendToClient(ctx: WsContext, client: Principal, content: Uint8Array): WsResult {
-    const result = queueToPrincipal(ctx, client, content);
-    ctx.certify();
-    return result;
+    return ctx.batch(() => queueToPrincipal(ctx, client, content));
 }
 
 function queueToPrincipal(ctx: WsContext, client: Principal, content: Uint8Array): WsResult {
@@ -26,23 +25,22 @@ export type BroadcastResult = { sent: number; failed: { client: Principal; error
 
 /** Queues the same content for each of `clients` (default: every connected client) and certifies once. */
 export function broadcastToClients(ctx: WsContext, content: Uint8Array, clients?: Principal[]): BroadcastResult {
-    const targets = clients ?? connectedClients(ctx);
-    const outcome: BroadcastResult = { sent: 0, failed: [] };
-    for (const client of targets) {
-        const result = queueToPrincipal(ctx, client, content);
-        if (isErr(result)) outcome.failed.push({ client, error: result.Err });
-        else outcome.sent++;
-    }
-    ctx.certify();
-    return outcome;
+    return ctx.batch(() => {
+        const outcome: BroadcastResult = { sent: 0, failed: [] };
+        for (const client of clients ?? connectedClients(ctx)) {
+            const result = queueToPrincipal(ctx, client, content);
+            if (isErr(result)) outcome.failed.push({ client, error: result.Err });
+            else outcome.sent++;
+        }
+        return outcome;
+    });
 }
 
 /** Closes `client`'s connection with reason `ClosedByApplication` (calls `onClose`; not from inside `onClose`). */
 export function closeClient(ctx: WsContext, client: Principal): WsResult {
     const key = currentClientKey(ctx, client);
     if (key === undefined) return err(WsError.clientPrincipalNotConnected(client.toText()));
-    removeClient(ctx, key, { ClosedByApplication: null });
-    ctx.certify();
+    ctx.batch(() => removeClient(ctx, key, { ClosedByApplication: null }));
     return OK;
 }
 

@@ -63,12 +63,34 @@ export class WsContext {
         return this.params.sendAckIntervalMs * 1_000_000n;
     }
 
+    private batchDepth = 0;
+
     /**
-     * Sets the certified data to `labeled("websocket", root)` if the tree changed since the last call (or always
-     * with `force`). Every protocol entry point calls it once at the end, so a broadcast hashes the tree once.
+     * Runs `work` and then certifies once. Nested batches certify only when the outermost one ends: the endpoints
+     * run the application's handlers inside a batch, so a handler that sends 100 messages re-hashes the path to the
+     * root once, not 100 times. If `work` throws (a trap), nothing is certified: the IC rolls everything back.
+     *
+     * @example
+     * ctx.batch(() => { sendToClient(ctx, a, bytes); sendToClient(ctx, b, bytes); });
+     */
+    batch<R>(work: () => R): R {
+        this.batchDepth++;
+        let result: R;
+        try {
+            result = work();
+        } finally {
+            this.batchDepth--;
+        }
+        if (this.batchDepth === 0) this.certify();
+        return result;
+    }
+
+    /**
+     * Sets the certified data to `labeled("websocket", root)` if the tree changed since it was last set (always with
+     * `force`). Inside a batch it waits for the batch's end.
      */
     certify(force = false): void {
-        if (!force && !this.tree.isDirty()) return;
+        if (!force && (this.batchDepth > 0 || !this.tree.isDirty())) return;
         this.env.setCertifiedData(websocketCertifiedData(this.tree.rootHash()));
     }
 }

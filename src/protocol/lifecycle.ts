@@ -21,7 +21,9 @@ export function rebuildCertTree(ctx: WsContext): void {
  * storage and the tree. Params and timers are left alone (the caller re-runs init).
  */
 export function wipe(ctx: WsContext): void {
-    for (const [key] of ctx.store.allClients()) removeClient(ctx, key);
+    ctx.batch(() => {
+        for (const [key] of ctx.store.allClients()) removeClient(ctx, key);
+    });
     ctx.store.clear();
     ctx.tree.clear();
     ctx.certify(true);

@@ -16,6 +16,10 @@ import { ackMessage } from './service_messages';
 
 /** Queues an ack for every connected client (errors are logged, not fatal) and certifies once. */
 export function sendAcksToClients(ctx: WsContext): void {
+    ctx.batch(() => sendAcks(ctx));
+}
+
+function sendAcks(ctx: WsContext): void {
     for (const [key, client] of ctx.store.allClients()) {
         const result = queueMessage(ctx, key, ackMessage(client.nextIncomingSequenceNum - 1n), {
             isServiceMessage: true,
@@ -23,11 +27,14 @@ export function sendAcksToClients(ctx: WsContext): void {
         });
         if (isErr(result)) ctx.env.log(`${LOG_PREFIX}Error sending ack message to client ${key.client_principal.toText()}: ${result.Err}`);
     }
-    ctx.certify();
 }
 
 /** The keep-alive check: drops expired empty gateways and closes acked clients that did not answer in time. */
 export function checkKeepAlive(ctx: WsContext): void {
+    ctx.batch(() => checkClients(ctx));
+}
+
+function checkClients(ctx: WsContext): void {
     removeEmptyExpiredGateways(ctx);
     const now = ctx.env.time();
     const timeoutNs = CLIENT_KEEP_ALIVE_TIMEOUT_MS * 1_000_000n;
@@ -36,5 +43,4 @@ export function checkKeepAlive(ctx: WsContext): void {
         if (client.waitingForKeepAlive && now - client.lastKeepAliveTimestamp > timeoutNs) expired.push(key);
     }
     for (const key of expired) removeClient(ctx, key, { KeepAliveTimeout: null });
-    ctx.certify();
 }

@@ -9,6 +9,10 @@ import type { WsContext } from './context';
 
 /** Removes a client at its gateway's request: no close message is sent, `onClose` is called. */
 export function wsClose(ctx: WsContext, caller: Principal, args: CanisterWsCloseArguments): WsResult {
+    return ctx.batch(() => closeByGateway(ctx, caller, args));
+}
+
+function closeByGateway(ctx: WsContext, caller: Principal, args: CanisterWsCloseArguments): WsResult {
     if (ctx.store.getGateway(caller) === undefined) return err(WsError.gatewayNotRegistered(caller.toText()));
     const key = args.client_key;
     const client = ctx.store.getClient(key);
@@ -17,6 +21,5 @@ export function wsClose(ctx: WsContext, caller: Principal, args: CanisterWsClose
         return err(WsError.clientNotRegisteredToGateway(clientKeyToText(key), caller.toText()));
     }
     removeClient(ctx, key);
-    ctx.certify();
     return OK;
 }

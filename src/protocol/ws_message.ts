@@ -13,9 +13,7 @@ import { decodeServiceMessage } from './service_messages';
  * even when it is invalid. Application messages go to `onMessage`; their `timestamp` is ignored.
  */
 export function wsMessage(ctx: WsContext, caller: Principal, args: CanisterWsMessageArguments): WsResult {
-    const result = handleMessage(ctx, caller, args);
-    ctx.certify();
-    return result;
+    return ctx.batch(() => handleMessage(ctx, caller, args));
 }
 
 function handleMessage(ctx: WsContext, caller: Principal, args: CanisterWsMessageArguments): WsResult {

@@ -14,6 +14,10 @@ import { openMessage } from './service_messages';
  * number 1) is queued before `onOpen` runs, so the application can send from `onOpen`.
  */
 export function wsOpen(ctx: WsContext, caller: Principal, args: CanisterWsOpenArguments): WsResult {
+    return ctx.batch(() => open(ctx, caller, args));
+}
+
+function open(ctx: WsContext, caller: Principal, args: CanisterWsOpenArguments): WsResult {
     if (caller.isAnonymous()) return err(WsError.anonymousPrincipalNotAllowed());
     const key: ClientKey = { client_principal: caller, client_nonce: args.client_nonce };
     if (ctx.store.getClient(key) !== undefined) return err(WsError.clientKeyAlreadyConnected(clientKeyToText(key)));
@@ -23,11 +27,7 @@ export function wsOpen(ctx: WsContext, caller: Principal, args: CanisterWsOpenAr
     addClient(ctx, key, args.gateway_principal);
 
     const queued = queueMessage(ctx, key, openMessage(key), { isServiceMessage: true });
-    if (isErr(queued)) {
-        ctx.certify();
-        return queued;
-    }
+    if (isErr(queued)) return queued;
     ctx.callbacks.onOpen?.(caller);
-    ctx.certify();
     return OK;
 }

@@ -147,6 +147,25 @@ describe('protocol over heap storage', () => {
         expect(sendToClient(ctx, CLIENT_1, new Uint8Array(10_001))).toEqual({ Err: 'Message of 10001 bytes exceeds the maximum of 10000 bytes' });
     });
 
+    it('certifies once per batch, with the same result as certifying after every send', () => {
+        const batched = createContext();
+        const single = createContext();
+        let certifications = 0;
+        const setData = batched.ctx.env.setCertifiedData;
+        batched.ctx.env.setCertifiedData = (data) => {
+            certifications++;
+            setData(data);
+        };
+        for (const { ctx } of [batched, single]) wsOpen(ctx, CLIENT_1, { client_nonce: 11n, gateway_principal: GATEWAY_1 });
+        certifications = 0;
+        batched.ctx.batch(() => {
+            for (let i = 0; i < 10; i++) sendToClient(batched.ctx, CLIENT_1, text(`m${i}`));
+        });
+        for (let i = 0; i < 10; i++) sendToClient(single.ctx, CLIENT_1, text(`m${i}`));
+        expect(certifications).toBe(1);
+        expect(hex(batched.ic.certifiedData!)).toBe(hex(single.ic.certifiedData!));
+    });
+
     it('rebuilds the certified tree from storage with the same root, and wipes to empty', () => {
         const { ctx, ic } = createContext();
         wsOpen(ctx, CLIENT_1, { client_nonce: 11n, gateway_principal: GATEWAY_1 });

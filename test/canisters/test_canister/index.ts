@@ -50,11 +50,13 @@ class TestCanister {
     /** Sends each blob in order; stops at the first error. */
     @update([IDL.Principal, IDL.Vec(IDL.Vec(IDL.Nat8))], WsResultIdl)
     send(clientPrincipal: Principal, messages: Uint8Array[]): WsResult {
-        for (const message of messages) {
-            const result = ws.sendRaw(clientPrincipal, message);
-            if ('Err' in result) return result;
-        }
-        return { Ok: null };
+        return ws.batch(() => {
+            for (const message of messages) {
+                const result = ws.sendRaw(clientPrincipal, message);
+                if ('Err' in result) return result;
+            }
+            return { Ok: null };
+        });
     }
 
     @update([IDL.Principal], WsResultIdl)
