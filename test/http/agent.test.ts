@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { Actor, CanisterStatus, Certificate, HttpAgent, lookupResultToBuffer, pollForResponse, type ActorSubclass, type Identity } from '@dfinity/agent';
+import { Actor, CanisterStatus, Cbor, Certificate, HttpAgent, lookupResultToBuffer, pollForResponse, type ActorSubclass, type Identity } from '@dfinity/agent';
 import { IDL } from '@dfinity/candid';
 import { DelegationChain, DelegationIdentity, ECDSAKeyIdentity, Ed25519KeyIdentity } from '@dfinity/identity';
 import { Secp256k1KeyIdentity } from '@dfinity/identity-secp256k1';
@@ -124,6 +124,23 @@ describe('@dfinity/agent 3.x against the HTTP interface', () => {
         const [certificate] = await probe(agent).certificate();
         const cert = await Certificate.create({ certificate: Uint8Array.from(certificate!), rootKey: agent.rootKey!, canisterId });
         expect(lookupResultToBuffer(cert.lookup_path(['canister', canisterId.toUint8Array(), 'certified_data']))).toEqual(data);
+    });
+
+    it('signs query replies: the agent refuses one altered in transit', async () => {
+        const tamperingFetch: typeof fetch = async (input, init) => {
+            const response = await fetch(input, init);
+            if (!String(input).endsWith('/query')) return response;
+            const body = Cbor.decode<{ reply?: { arg: Uint8Array } }>(new Uint8Array(await response.arrayBuffer()));
+            if (body.reply) body.reply.arg = new Uint8Array(IDL.encode([IDL.Text], ['forged']));
+            return new Response(Buffer.from(Cbor.encode(body as never)), { status: response.status, headers: response.headers });
+        };
+        const honest = probe(await agentFor());
+        expect(await honest.getGreeting()).toBe('deployed over HTTP');
+        const fooled = Actor.createActor<ProbeService>(probeFactory, {
+            agent: await HttpAgent.create({ host: http.url, shouldFetchRootKey: true, fetch: tamperingFetch, retryTimes: 0 }),
+            canisterId
+        });
+        await expect(fooled.getGreeting()).rejects.toThrow(/signature/i);
     });
 
     it('reports a trap as a certified reject', async () => {
