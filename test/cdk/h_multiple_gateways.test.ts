@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SeededRandom } from '../support/prng.ts';
 import { TestCanister, clientKeyView, messageKey } from '../support/test-canister.ts';
 
-const CASES = 10; // upstream runs 50; each case is ~12 calls and 3 certificate verifications
+const CASES = 8; // upstream runs 50; each case is ~12 calls and 3 certificate verifications
 
 // Spec §6.2 h_multiple_gateways (H1): a client moves from one gateway to another; queues and nonces are per
 // gateway, sequence numbers per session.
