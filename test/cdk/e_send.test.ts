@@ -1,8 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CLIENT_1, CLIENT_2, GATEWAY_1 } from '../support/principals.ts';
 import { SeededRandom } from '../support/prng.ts';
+import { createPic, rootKeyOf } from '../setup/ic.ts';
+import { verifyCertifiedBatch } from '../support/certification.ts';
 import { decodeAppMessage } from '../support/service-messages.ts';
 import { TestCanister, clientKeyView } from '../support/test-canister.ts';
+import type { CanisterOutputCertifiedMessages } from '../support/test-canister-interface.ts';
 import { wsError } from '../support/ws-errors.ts';
 
 // Spec §6.2 e_send (E1–E2).
@@ -32,5 +35,28 @@ describe('e_send', () => {
         expect(messages[0]!.sequence_num).toBe(2n);
         expect(messages[0]!.is_service_message).toBe(false);
         expect(decodeAppMessage(messages[0]!.content)).toEqual({ text: 'hello' });
+    });
+
+    it('E2 (negative control): the client-side check rejects tampered content, a tampered witness and a foreign root key', async () => {
+        await canister.open({ client_principal: CLIENT_1, client_nonce: rng.nextU64() }, GATEWAY_1);
+        await canister.send(CLIENT_1, ['genuine']);
+        const { batch } = await canister.pollVerified(GATEWAY_1, 1n);
+        const context = { rootKey: canister.rootKey, canisterId: canister.canisterId, icTimeNs: await canister.timeNs() };
+        const flipLastByte = (bytes: Uint8Array) => Uint8Array.from(bytes, (b, i) => (i === bytes.length - 1 ? b ^ 1 : b));
+        const withMessageContent = (content: Uint8Array): CanisterOutputCertifiedMessages => ({
+            ...batch,
+            messages: [{ ...batch.messages[0]!, content }]
+        });
+
+        await expect(verifyCertifiedBatch(withMessageContent(flipLastByte(batch.messages[0]!.content)), context)).rejects.toThrow(
+            /sha256\(content\)/
+        );
+        await expect(verifyCertifiedBatch({ ...batch, tree: flipLastByte(batch.tree) }, context)).rejects.toThrow(
+            /witness root .* != certified_data/
+        );
+        const otherInstance = await createPic();
+        const foreignRootKey = await rootKeyOf(otherInstance).finally(() => otherInstance.tearDown());
+        expect(foreignRootKey).not.toEqual(canister.rootKey);
+        await expect(verifyCertifiedBatch(batch, { ...context, rootKey: foreignRootKey })).rejects.toThrow(/signature/i);
     });
 });
