@@ -118,6 +118,15 @@ describe('metering rewriter', () => {
         expect(result.trap).toBe(instructionLimitMessage(10_000n));
     });
 
+    it('handles modules without functions, globals or exports (sections are created where needed)', () => {
+        for (const text of ['(module)', '(module (import "env" "f" (func)))', '(module (memory 1))']) {
+            const out = rewriteForMetering(compileWat(text), METERING)!;
+            expect(WebAssembly.validate(out.wasm as BufferSource)).toBe(true);
+            const exports = WebAssembly.Module.exports(new WebAssembly.Module(out.wasm as BufferSource));
+            expect(exports.map((e) => e.name)).toEqual([METERING.counterGlobal, METERING.limitGlobal]);
+        }
+    });
+
     it('returns an already instrumented module unchanged', () => {
         const once = instrumentWasm(wasm, { cacheDirectory: false }).wasm;
         expect(rewriteForMetering(once, METERING)).toBeUndefined();
