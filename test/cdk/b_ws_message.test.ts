@@ -88,6 +88,12 @@ describe('b_ws_message', () => {
         expect(await canister.message(CLIENT_1, clientMessage(key, 1n))).toEqual({
             Err: wsError.clientPrincipalNotConnected(CLIENT_1)
         });
+        // The key is free again: re-opening starts a new session at sequence number 1.
+        expect(await canister.open(key, GATEWAY_1)).toEqual({ Ok: null });
+        const reopened = await canister.pollDecoded(GATEWAY_1, 2n);
+        expect(reopened.messages.map((m) => [m.sequence_num, Object.keys(serviceMessageOf(m))[0]])).toEqual([
+            [1n, 'OpenMessage']
+        ]);
     });
 
     it('B5: undecodable and non-client service messages are refused, but consume a sequence number and keep the client', async () => {

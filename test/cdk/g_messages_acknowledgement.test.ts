@@ -65,6 +65,17 @@ describe('g_messages_acknowledgement', () => {
         expect(await canister.wsClose(GATEWAY_1, key)).toEqual({ Err: wsError.clientKeyNotConnected(key) });
     });
 
+    it('G2 (spec §2.3): app messages do not count as keep-alives', async () => {
+        await canister.open(key, GATEWAY_1);
+        await canister.advanceTime(ACK_INTERVAL_MS);
+        await expectSingleAck(1n, 0n, 2n);
+        expect(await canister.message(CLIENT_1, clientMessage(key, 1n))).toEqual({ Ok: null });
+        await canister.advanceTime(KEEP_ALIVE_TIMEOUT_MS);
+
+        const { messages } = await canister.pollVerified(GATEWAY_1, 2n);
+        expect(messages.map((m) => serviceMessageOf(m))).toEqual([{ CloseMessage: { reason: { KeepAliveTimeout: null } } }]);
+    });
+
     it('G3: a client that sends a keep-alive before the timeout stays connected', async () => {
         await canister.open(key, GATEWAY_1);
         await canister.advanceTime(ACK_INTERVAL_MS);
