@@ -17,10 +17,12 @@ import { encodeWithSelfDescribedTag } from '@dfinity/cbor';
 import { Principal } from '@dfinity/principal';
 import { RejectError, type Replica } from '../index.ts';
 import { treeFromPaths } from '../hash-tree.ts';
-import { fromUtf8, utf8 } from '../bytes.ts';
+import { utf8 } from '../bytes.ts';
 import { authenticate } from './authentication.ts';
-import { decodeEnvelope, type CanisterCallContent, type Envelope } from './envelope.ts';
-import { managedCanister } from './management-types.ts';
+import { decodeEnvelope } from './envelope.ts';
+import { checkEffectiveCanister } from './effective-canister.ts';
+import { startAutoProgress } from './auto-progress.ts';
+import { authorizeReadState } from './read-state-access.ts';
 import { NodeKey } from './node-key.ts';
 import { queryResponseBody, type QueryOutcome } from './query-response.ts';
 import { RequestStatuses } from './request-status.ts';
@@ -138,7 +140,7 @@ class HttpApi {
     async #call(body: Uint8Array, effectiveId: Principal): Promise<Uint8Array> {
         const envelope = decodeEnvelope(body, 'call');
         const { content, requestId } = envelope;
-        this.#checkEffectiveCanister(content, effectiveId);
+        checkEffectiveCanister(content, effectiveId, this.replica.canisterRange);
         authenticate(envelope, { nowNs: this.#nowNs(), targetCanister: effectiveId });
         if (this.#statuses.has(requestId)) return requestId; // a replay: the IC executes a request once
         this.#statuses.set(requestId, content.sender, { status: 'processing' });
@@ -165,7 +167,7 @@ class HttpApi {
     async #query(body: Uint8Array, effectiveId: Principal): Promise<Uint8Array> {
         const envelope = decodeEnvelope(body, 'query');
         const { content, requestId } = envelope;
-        this.#checkEffectiveCanister(content, effectiveId);
+        checkEffectiveCanister(content, effectiveId, this.replica.canisterRange);
         authenticate(envelope, { nowNs: this.#nowNs(), targetCanister: effectiveId });
         let outcome: QueryOutcome;
         try {
@@ -182,34 +184,8 @@ class HttpApi {
     async #readState(body: Uint8Array, effectiveId: Principal | undefined): Promise<Uint8Array> {
         const envelope = decodeEnvelope(body, 'read_state');
         authenticate(envelope, { nowNs: this.#nowNs(), targetCanister: effectiveId });
-        this.#authorizePaths(envelope, effectiveId);
+        authorizeReadState(envelope.content.paths, envelope.content.sender, effectiveId, (id) => this.#statuses.senderOf(id));
         return encodeWithSelfDescribedTag({ certificate: this.#certify(envelope.content.paths) } as never);
-    }
-
-    /** The IC's read_state rules: request statuses only for their sender, canister paths only for the URL's canister. */
-    #authorizePaths(envelope: Envelope, effectiveId: Principal | undefined): void {
-        if (envelope.content.requestType !== 'read_state') return;
-        const requestIds = new Set<string>();
-        for (const path of envelope.content.paths) {
-            const root = path.length > 0 ? fromUtf8(path[0]) : '';
-            if (root === 'request_status' && path.length >= 2) {
-                requestIds.add(Buffer.from(path[1]).toString('hex'));
-                const sender = this.#statuses.senderOf(path[1]);
-                if (sender && sender.toText() !== envelope.content.sender.toText()) {
-                    throw new HttpError(403, 'Request IDs must be for requests signed by the caller');
-                }
-            }
-            if (root === 'canister' && path.length >= 2) {
-                const canister = Principal.fromUint8Array(path[1]);
-                if (!effectiveId || canister.toText() !== effectiveId.toText()) {
-                    throw new HttpError(400, `Effective canister id in URL ${effectiveId?.toText() ?? '(subnet)'} does not match requested canister id ${canister.toText()}`);
-                }
-            }
-            if ((root === 'request_status' || root === 'canister') && !effectiveId) {
-                throw new HttpError(404, `Invalid path requested: /${root} is not served on the subnet endpoint`);
-            }
-        }
-        if (requestIds.size > 1) throw new HttpError(400, 'Can only request the status of one request id at a time');
     }
 
     #certify(paths: readonly Uint8Array[][]): Uint8Array {
@@ -222,37 +198,10 @@ class HttpApi {
         return this.replica.signCertificate(treeFromPaths(readStateEntries(paths, sources)));
     }
 
-    /** The IC's effective canister id rules: the URL names the target, or for aaaaa-aa the canister it manages. */
-    #checkEffectiveCanister(content: CanisterCallContent, effectiveId: Principal): void {
-        if (!isManagement(content.canisterId)) {
-            if (content.canisterId.toText() !== effectiveId.toText()) {
-                throw new HttpError(400, `Specified CanisterId ${content.canisterId.toText()} does not match effective canister id in URL ${effectiveId.toText()}`);
-            }
-            return;
-        }
-        let named: Principal | undefined;
-        try {
-            named = managedCanister(content.methodName, content.arg);
-        } catch (e) {
-            throw new HttpError(400, (e as Error).message);
-        }
-        if (named && named.toText() !== effectiveId.toText()) {
-            throw new HttpError(400, `Effective canister id in URL ${effectiveId.toText()} does not match the canister_id ${named.toText()} of ${content.methodName}`);
-        }
-        if (!named && !this.#inRange(effectiveId)) {
-            throw new HttpError(400, `Effective canister id ${effectiveId.toText()} is not in the canister ranges of this replica's subnet`);
-        }
-    }
-
     #canisterState(id: Principal): CanisterState | undefined {
         if (!this.replica.canisterIds().some((c) => c.toText() === id.toText())) return undefined;
         const status = this.replica.canisterStatus(id);
         return { certifiedData: this.replica.getCertifiedData(id), controllers: status.controllers, moduleHash: status.moduleHash };
-    }
-
-    #inRange(id: Principal): boolean {
-        const { start, end } = this.replica.canisterRange;
-        return start.compareTo(id) !== 'gt' && end.compareTo(id) !== 'lt';
     }
 
     #nowNs(): bigint {
@@ -264,10 +213,6 @@ class HttpApi {
 function refusalStatus(error: RejectError): number {
     if (error.message.startsWith('Request is too large')) return 413;
     return 403; // rejected by canister_inspect_message (or it trapped)
-}
-
-function isManagement(id: Principal): boolean {
-    return id.toText() === 'aaaaa-aa';
 }
 
 function principalFromUrl(text: string): Principal {
@@ -282,22 +227,4 @@ function answerError(res: ServerResponse, error: unknown): void {
     if (error instanceof HttpError) return send(res, error.status, error.message, 'text/plain');
     console.error('[replica http] internal error:', error);
     send(res, 500, `Internal error: ${error instanceof Error ? error.message : String(error)}`, 'text/plain');
-}
-
-function startAutoProgress(replica: Replica, intervalMs: number): { stop(): void } {
-    let running = false;
-    const timer = setInterval(async () => {
-        if (running) return;
-        running = true;
-        try {
-            if (replica.getTime() < Date.now()) replica.setTime(Date.now());
-            await replica.tick(1);
-        } catch (error) {
-            console.error('[replica http] auto-progress round failed:', error);
-        } finally {
-            running = false;
-        }
-    }, intervalMs);
-    timer.unref();
-    return { stop: () => clearInterval(timer) };
 }
