@@ -58,7 +58,7 @@ describe('inter-canister calls', () => {
     it('see the ingress sender as caller of the first message', async () => {
         const alice = Principal.fromUint8Array(Uint8Array.of(9, 9, 9));
         const { reply } = await replica.query(first, 'whoami', encode([], []), { sender: alice });
-        expect((IDL.decode([IDL.Principal], reply)[0] as Principal).toText()).toBe(alice.toText());
+        expect((IDL.decode([IDL.Principal], reply)[0] as unknown as Principal).toText()).toBe(alice.toText());
         expect((await callQuery<Principal>(replica, first, 'self', [], [], IDL.Principal)).toText()).toBe(first.toText());
     });
 });
