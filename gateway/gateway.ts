@@ -85,6 +85,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const ic = await IcClient.connect({ icUrl: options.icUrl, identity, rootKey: options.rootKey });
     const canisters = new Map<string, CanisterClients>();
     const startedAt = Date.now();
+    // ws_close calls in flight: close() lets them finish so the canister learns about every departed client.
+    const pendingCloses = new Set<Promise<void>>();
     let nextSessionId = 1;
 
     function startPoller(entry: CanisterClients): void {
@@ -114,7 +116,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         log,
         outgoingMessageHook: options.outgoingMessageHook,
         submitCall: (call: Parameters<IcClient['submitCall']>[0]) => ic.submitCall(call),
-        closeClient: (canisterId: Principal, key: Parameters<IcClient['closeClient']>[1]) => ic.closeClient(canisterId, key),
+        closeClient(canisterId: Principal, key: Parameters<IcClient['closeClient']>[1]): Promise<void> {
+            const closing = ic.closeClient(canisterId, key);
+            pendingCloses.add(closing);
+            return closing.finally(() => pendingCloses.delete(closing));
+        },
         register(session: ClientSession): boolean {
             const canisterId = session.canisterId!;
             const key = clientKeyText(session.clientKey!);
@@ -177,13 +183,25 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         status,
         async close() {
             for (const entry of canisters.values()) entry.poller?.stop();
-            for (const client of sockets.clients) client.close(CloseCode.GoingAway, 'gateway shutting down');
+            const clients = [...sockets.clients];
+            const allClosed = Promise.all(clients.map((client) => new Promise((resolve) => client.once('close', resolve))));
+            for (const client of clients) client.close(CloseCode.GoingAway, 'gateway shutting down');
+            await settleWithin([allClosed], 3_000);
+            for (const client of sockets.clients) client.terminate();
+            // Each closed session has asked the canister to forget its client (ws_close): let those calls finish.
+            await settleWithin([...pendingCloses], 5_000);
             await new Promise<void>((resolve) => sockets.close(() => resolve()));
             server.closeAllConnections();
             await new Promise<void>((resolve) => server.close(() => resolve()));
             log.info('gateway stopped');
         }
     };
+}
+
+function settleWithin(promises: Promise<unknown>[], ms: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+    return Promise.race([Promise.allSettled(promises).then(() => undefined), deadline]).finally(() => clearTimeout(timer));
 }
 
 function answerHttp(request: IncomingMessage, response: ServerResponse, status: () => GatewayStatus): void {

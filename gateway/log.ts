@@ -27,8 +27,10 @@ export function createLogger(level: LogLevel = 'info', write: (line: string) => 
     return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error') };
 }
 
-/** The message of any thrown value, on one line. */
+/** The message of any thrown value, on one line, without the stack traces some libraries put into messages. */
 export function errorMessage(error: unknown): string {
     const text = error instanceof Error ? error.message : String(error);
-    return text.replace(/\s+/g, ' ').trim();
+    const withoutStack = text.split('\n').filter((line) => !/^\s*at /.test(line)).join(' ');
+    const oneLine = withoutStack.replace(/\s+/g, ' ').trim();
+    return oneLine.length > 300 ? `${oneLine.slice(0, 297)}...` : oneLine;
 }
