@@ -117,3 +117,36 @@ describe('upgrade with queued messages and connected clients', () => {
         expect(await canister.message(CLIENT_1, clientMessage(key1b, 2n)), 'CLIENT_1 stays').toEqual({ Ok: null });
     });
 });
+
+describe('upgrade after deletions and with a gateway pending removal', () => {
+    let canister: TestCanister;
+    const rng = new SeededRandom(0x0b7n);
+    const key = { client_principal: CLIENT_1, client_nonce: rng.nextU64() };
+
+    beforeAll(async () => {
+        canister = await TestCanister.setup();
+    });
+    afterAll(() => canister?.tearDown());
+
+    it('messages deleted before the upgrade stay deleted, the rest stay certified', async () => {
+        await canister.open(key, GATEWAY_1);
+        await canister.send(CLIENT_1, Array.from({ length: 9 }, (_, i) => `m${i}`));
+        await canister.advanceTime(ACK_INTERVAL_MS + 1); // the ack deletes the 5 oldest of 10
+        const before = (await canister.pollVerified(GATEWAY_1, 0n)).batch.messages;
+        expect(before.map((m) => nonceOfKey(m.key))).toEqual([5n, 6n, 7n, 8n, 9n, 10n]);
+
+        await canister.upgrade();
+        const after = (await canister.pollVerified(GATEWAY_1, 0n)).batch.messages;
+        expect(after.map((m) => m.key)).toEqual(before.map((m) => m.key));
+        expect(after.map((m) => m.content)).toEqual(before.map((m) => m.content));
+    });
+
+    it('a gateway left without clients before the upgrade is still removed after one interval', async () => {
+        expect(await canister.wsClose(GATEWAY_1, key)).toEqual({ Ok: null });
+        await canister.upgrade();
+        expect((await canister.getMessages(GATEWAY_1, 0n)).messages, 'kept for one interval').toHaveLength(6);
+        await canister.advanceTime(ACK_INTERVAL_MS);
+        await canister.advanceTime(KEEP_ALIVE_TIMEOUT_MS);
+        expect((await canister.getMessages(GATEWAY_1, 0n)).messages).toHaveLength(0);
+    });
+});
