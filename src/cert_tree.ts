@@ -3,9 +3,10 @@
  * hashes, kept on the heap. It plays the role of the Rust CDK's `ic-certification` RbTree: the same node hashing
  * convention, so a witness has the same form, but a different balancing scheme.
  *
- * Balancing: a treap whose priorities are a hash of the key. The shape is therefore a pure function of the set of
- * keys, whatever the order of inserts and deletes, so the tree rebuilt from stable memory after an upgrade has
- * exactly the root hash that was certified before it. Expected depth is O(log n).
+ * Balancing: a treap whose priorities are taken from each node's own hash `labeled(key, leaf(value))`. The shape
+ * is therefore a pure function of the set of entries, whatever the order of inserts and deletes, so the tree
+ * rebuilt from stable memory after an upgrade has exactly the root hash that was certified before it. Expected
+ * depth is O(log n).
  *
  * Hashes are computed lazily: inserts and deletes only mark the path to the root dirty, and {@link CertTree.rootHash}
  * re-hashes dirty nodes once. A broadcast that queues k messages with consecutive keys therefore costs about
@@ -32,18 +33,9 @@ type Node = {
     hash: Uint8Array | null;
 };
 
-/** FNV-1a of the key: a deterministic, well-spread treap priority. */
-function keyPriority(key: string): number {
-    let hash = 0x811c9dc5;
-    for (let i = 0; i < key.length; i++) {
-        hash ^= key.charCodeAt(i);
-        hash = Math.imul(hash, 0x01000193);
-    }
-    // Final avalanche so that keys differing only in their last digits get unrelated priorities.
-    hash ^= hash >>> 16;
-    hash = Math.imul(hash, 0x85ebca6b);
-    hash ^= hash >>> 13;
-    return hash >>> 0;
+/** The first 4 bytes of the node's own hash: uniformly spread, and free (the hash is computed anyway). */
+function hashPriority(ownHash: Uint8Array): number {
+    return ((ownHash[0] << 24) | (ownHash[1] << 16) | (ownHash[2] << 8) | ownHash[3]) >>> 0;
 }
 
 /** Treap order: higher priority nearer the root; ties broken by key so the shape stays deterministic. */
@@ -62,20 +54,22 @@ export class CertTree {
     }
 
     /**
-     * Inserts or replaces `key → value`. `ownHash` may be passed when it is known already (it is stored with each
-     * message, so a rebuild after upgrade does not recompute it).
+     * Inserts or replaces `key → value`. `ownHash` (and the key's bytes, `label`) may be passed when known already:
+     * each message stores its own hash, so a rebuild after upgrade does not recompute it.
      *
      * @example
      * tree.insert('aaaaa-aa_00000000000000000000', sha256(messageBytes));
      */
-    insert(key: string, value: Uint8Array, ownHash?: Uint8Array): void {
-        const label = utf8Bytes(key);
+    insert(key: string, value: Uint8Array, ownHash?: Uint8Array, label: Uint8Array = utf8Bytes(key)): void {
+        const hash = ownHash ?? CertTree.ownHashOf(label, value);
+        // A replaced entry may get another priority, so it is re-inserted rather than updated in place.
+        this.delete(key);
         const node: Node = {
             key,
             label,
             value,
-            ownHash: ownHash ?? CertTree.ownHashOf(label, value),
-            priority: keyPriority(key),
+            ownHash: hash,
+            priority: hashPriority(hash),
             left: null,
             right: null,
             hash: null
@@ -158,11 +152,6 @@ export class CertTree {
             return node;
         }
         at.hash = null;
-        if (node.key === at.key) {
-            at.value = node.value;
-            at.ownHash = node.ownHash;
-            return at;
-        }
         if (node.key < at.key) {
             at.left = this.insertAt(at.left, node);
             return outranks(at.left, at) ? rotateRight(at) : at;

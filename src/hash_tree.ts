@@ -27,7 +27,8 @@ function domainSeparator(name: string): Uint8Array {
 
 const DS_EMPTY = domainSeparator('ic-hashtree-empty');
 const DS_FORK = domainSeparator('ic-hashtree-fork');
-const DS_LABELED = domainSeparator('ic-hashtree-labeled');
+/** `ds("ic-hashtree-labeled")`, the first 20 bytes of every labeled-node hash input. */
+export const DS_LABELED = domainSeparator('ic-hashtree-labeled');
 const DS_LEAF = domainSeparator('ic-hashtree-leaf');
 
 /** SHA-256 of the concatenation of `parts`, without concatenating them first. */

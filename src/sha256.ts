@@ -286,6 +286,23 @@ function compress(data: Uint8Array, offset: number, blocks: number): void {
     state[0] = a; state[1] = b; state[2] = c; state[3] = d; state[4] = e; state[5] = f; state[6] = g; state[7] = h;
 }
 
+/** The state after hashing a prefix of whole 64-byte blocks; resume with {@link sha256From}. */
+export type Sha256Midstate = { state: Int32Array; length: number };
+
+/**
+ * Hashes `prefix` (a multiple of 64 bytes) once, so hashes of `prefix ‖ …` skip its blocks.
+ *
+ * @example
+ * const mid = sha256Midstate(first64Bytes);
+ * sha256From(mid, rest); // equals sha256(first64Bytes, rest)
+ */
+export function sha256Midstate(prefix: Uint8Array): Sha256Midstate {
+    if (prefix.length % 64 !== 0) throw new Error(`sha256Midstate needs whole blocks, got ${prefix.length} bytes`);
+    for (let i = 0; i < 8; i++) state[i] = INITIAL_STATE[i];
+    compress(prefix, 0, prefix.length / 64);
+    return { state: state.slice(), length: prefix.length };
+}
+
 /**
  * SHA-256 of the concatenation of `parts` (no intermediate concatenation by the caller).
  *
@@ -293,26 +310,32 @@ function compress(data: Uint8Array, offset: number, blocks: number): void {
  * sha256(new TextEncoder().encode('abc')); // ba7816bf…
  */
 export function sha256(...parts: Uint8Array[]): Uint8Array {
+    return sha256From(undefined, ...parts);
+}
+
+/** SHA-256 of `midstate`'s prefix followed by `parts` (no prefix when `midstate` is undefined). */
+export function sha256From(midstate: Sha256Midstate | undefined, ...parts: Uint8Array[]): Uint8Array {
     let length = 0;
-    for (const part of parts) length += part.length;
+    for (let i = 0; i < parts.length; i++) length += parts[i].length;
     const paddedLength = (length + 9 + 63) & ~63;
     if (scratch.length < paddedLength) scratch = new Uint8Array(paddedLength * 2);
     const buffer = scratch;
     let offset = 0;
-    for (const part of parts) {
-        buffer.set(part, offset);
-        offset += part.length;
+    for (let i = 0; i < parts.length; i++) {
+        buffer.set(parts[i], offset);
+        offset += parts[i].length;
     }
     buffer.fill(0, length, paddedLength);
     buffer[length] = 0x80;
-    const bits = length * 8;
+    const bits = (length + (midstate?.length ?? 0)) * 8;
     buffer[paddedLength - 5] = Math.floor(bits / 0x1_0000_0000) & 0xff;
     buffer[paddedLength - 4] = (bits >>> 24) & 0xff;
     buffer[paddedLength - 3] = (bits >>> 16) & 0xff;
     buffer[paddedLength - 2] = (bits >>> 8) & 0xff;
     buffer[paddedLength - 1] = bits & 0xff;
 
-    for (let i = 0; i < 8; i++) state[i] = INITIAL_STATE[i];
+    if (midstate === undefined) for (let i = 0; i < 8; i++) state[i] = INITIAL_STATE[i];
+    else state.set(midstate.state);
     compress(buffer, 0, paddedLength / 64);
 
     const out = new Uint8Array(32);

@@ -7,6 +7,7 @@ import type { Principal } from '@dfinity/principal';
 import { CertTree } from '../cert_tree';
 import { websocketCertifiedData } from '../hash_tree';
 import { toHex } from '../bytes';
+import { GatewayLabels } from '../message_labels';
 import type { WsStore } from '../state/store';
 
 /** The IC system API the protocol needs. */
@@ -39,6 +40,7 @@ export type WsParams = {
 export class WsContext {
     readonly tree = new CertTree();
     private readonly principalTexts = new Map<string, string>();
+    private readonly labels = new Map<string, GatewayLabels>();
 
     constructor(
         readonly store: WsStore,
@@ -56,6 +58,17 @@ export class WsContext {
             this.principalTexts.set(hex, text);
         }
         return text;
+    }
+
+    /** The cached key/label/hash helper of `gateway`'s messages. */
+    gatewayLabels(gateway: Principal): GatewayLabels {
+        const text = this.principalText(gateway);
+        let labels = this.labels.get(text);
+        if (labels === undefined) {
+            labels = new GatewayLabels(text);
+            this.labels.set(text, labels);
+        }
+        return labels;
     }
 
     /** Ack interval in nanoseconds. */

@@ -5,7 +5,6 @@
  */
 import type { Principal } from '@dfinity/principal';
 import { INITIAL_OUTGOING_MESSAGE_NONCE } from '../constants';
-import { formatMessageKey } from '../keys';
 import type { GatewayRecord } from '../state/records';
 import type { WsContext } from './context';
 
@@ -14,7 +13,8 @@ export function newGatewayRecord(): GatewayRecord {
         nextNonce: INITIAL_OUTGOING_MESSAGE_NONCE,
         oldestNonce: INITIAL_OUTGOING_MESSAGE_NONCE,
         connectedClientsCount: 0n,
-        emptySince: null
+        emptySince: null,
+        oldestTimestamp: 0n
     };
 }
 
@@ -47,9 +47,9 @@ export function removeEmptyExpiredGateways(ctx: WsContext): void {
 }
 
 function deleteQueue(ctx: WsContext, gateway: Principal, record: GatewayRecord): void {
-    const text = ctx.principalText(gateway);
+    const labels = ctx.gatewayLabels(gateway);
     for (let nonce = record.oldestNonce; nonce < record.nextNonce; nonce++) {
         ctx.store.removeMessage(gateway, nonce);
-        ctx.tree.delete(formatMessageKey(text, nonce));
+        ctx.tree.delete(labels.key(nonce));
     }
 }

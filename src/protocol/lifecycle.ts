@@ -1,5 +1,4 @@
 /** Rebuilding the heap state from storage (after init or upgrade) and the test-only wipe. */
-import { formatMessageKey } from '../keys';
 import { removeClient } from './clients';
 import type { WsContext } from './context';
 
@@ -11,7 +10,9 @@ import type { WsContext } from './context';
 export function rebuildCertTree(ctx: WsContext): void {
     ctx.tree.clear();
     for (const [gateway, nonce, record] of ctx.store.allMessages()) {
-        ctx.tree.insert(formatMessageKey(ctx.principalText(gateway), nonce), record.contentHash, record.ownHash);
+        const labels = ctx.gatewayLabels(gateway);
+        const key = labels.key(nonce);
+        ctx.tree.insert(key, record.contentHash, record.ownHash, labels.label(key));
     }
     ctx.certify(true);
 }

@@ -5,11 +5,9 @@
 import type { Principal } from '@dfinity/principal';
 import { MESSAGES_TO_DELETE_COUNT } from '../constants';
 import { encodeWebsocketMessage } from '../cbor';
-import { CertTree } from '../cert_tree';
 import { err, OK, WsError, type WsResult } from '../errors';
-import { sha256Of } from '../hash_tree';
-import { clientKeyToText, formatMessageKey } from '../keys';
-import { utf8Bytes } from '../bytes';
+import { clientKeyToText } from '../keys';
+import { sha256 } from '../sha256';
 import type { GatewayRecord } from '../state/records';
 import type { ClientKey } from '../types';
 import type { WsContext } from './context';
@@ -44,11 +42,14 @@ export function queueMessage(ctx: WsContext, key: ClientKey, content: Uint8Array
     });
 
     deleteExpiredMessages(ctx, client.gateway, gateway, nonce);
+    if (gateway.oldestNonce === nonce) gateway.oldestTimestamp = timestamp; // the queue was empty
 
-    const messageKey = formatMessageKey(ctx.principalText(client.gateway), nonce);
-    const contentHash = sha256Of(bytes);
-    const ownHash = CertTree.ownHashOf(utf8Bytes(messageKey), contentHash);
-    ctx.tree.insert(messageKey, contentHash, ownHash);
+    const labels = ctx.gatewayLabels(client.gateway);
+    const messageKey = labels.key(nonce);
+    const label = labels.label(messageKey);
+    const contentHash = sha256(bytes);
+    const ownHash = labels.ownHash(label, contentHash);
+    ctx.tree.insert(messageKey, contentHash, ownHash, label);
     ctx.store.putMessage(client.gateway, nonce, { contentHash, ownHash, timestamp, clientKey: key, content: bytes });
     ctx.store.putGateway(client.gateway, gateway);
     ctx.store.putClient(key, client);
@@ -63,10 +64,10 @@ export function deleteExpiredMessages(ctx: WsContext, gatewayPrincipal: Principa
     const now = ctx.env.time();
     const interval = ctx.sendAckIntervalNs();
     for (let deleted = 0; deleted < MESSAGES_TO_DELETE_COUNT && gateway.oldestNonce < endNonce; deleted++) {
-        const timestamp = ctx.store.getMessageTimestamp(gatewayPrincipal, gateway.oldestNonce);
-        if (timestamp !== undefined && now - timestamp <= interval) return;
+        if (now - gateway.oldestTimestamp <= interval) return;
         ctx.store.removeMessage(gatewayPrincipal, gateway.oldestNonce);
-        ctx.tree.delete(formatMessageKey(ctx.principalText(gatewayPrincipal), gateway.oldestNonce));
+        ctx.tree.delete(ctx.gatewayLabels(gatewayPrincipal).key(gateway.oldestNonce));
         gateway.oldestNonce += 1n;
+        if (gateway.oldestNonce < endNonce) gateway.oldestTimestamp = ctx.store.getMessageTimestamp(gatewayPrincipal, gateway.oldestNonce) ?? now;
     }
 }

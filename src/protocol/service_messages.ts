@@ -1,8 +1,16 @@
 /**
  * Candid encoding of service messages (spec protocol.md §1.3): one value of the full 4-arm
  * `WebsocketServiceMessageContent` variant, as Rust's `encode_one` writes it.
+ *
+ * `IDL.encode` of this type costs ~15M instructions inside a canister (QuickJS rebuilds the type table each time),
+ * and every client gets an ack per interval. So each message shape is encoded once with `IDL.encode` into a
+ * template, and later messages copy the template and patch the value bytes in place: the u64 fields are 8-byte
+ * little-endian at a fixed offset, the principal bytes sit at a fixed offset for a given principal length.
+ * Incoming keep-alives are recognized against their template the same way; anything else goes through the full
+ * Candid decoder. test/cdk-unit/service_messages.test.ts checks templates against `IDL.encode`.
  */
 import { IDL } from '@dfinity/candid';
+import { Principal } from '@dfinity/principal';
 import { WebsocketServiceMessageContentIdl, type CloseMessageReason, type ClientKey, type WebsocketServiceMessageContent } from '../types';
 
 export function encodeServiceMessage(content: WebsocketServiceMessageContent): Uint8Array {
@@ -16,9 +24,85 @@ export function decodeServiceMessage(bytes: Uint8Array): WebsocketServiceMessage
     return values[0] as unknown as WebsocketServiceMessageContent;
 }
 
-export const openMessage = (clientKey: ClientKey): Uint8Array => encodeServiceMessage({ OpenMessage: { client_key: clientKey } });
+/** Sentinel u64 whose little-endian bytes locate a nat64 field in a template. */
+const SENTINEL_U64 = 0x8877665544332211n;
+const SENTINEL_BYTES = [0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88];
 
-export const ackMessage = (lastIncomingSequenceNum: bigint): Uint8Array =>
-    encodeServiceMessage({ AckMessage: { last_incoming_sequence_num: lastIncomingSequenceNum } });
+type U64Template = { bytes: Uint8Array; u64Offset: number };
+type OpenTemplate = U64Template & { principalOffset: number };
 
-export const closeMessage = (reason: CloseMessageReason): Uint8Array => encodeServiceMessage({ CloseMessage: { reason } });
+let ackTemplate: U64Template | undefined;
+let keepAliveTemplate: U64Template | undefined;
+const openTemplates = new Map<number, OpenTemplate>();
+const closeTemplates = new Map<string, Uint8Array>();
+
+function findBytes(haystack: Uint8Array, needle: ArrayLike<number>): number {
+    outer: for (let i = haystack.length - needle.length; i >= 0; i--) {
+        for (let j = 0; j < needle.length; j++) if (haystack[i + j] !== needle[j]) continue outer;
+        return i;
+    }
+    throw new Error('service message template: sentinel not found');
+}
+
+function u64Template(content: WebsocketServiceMessageContent): U64Template {
+    const bytes = encodeServiceMessage(content);
+    return { bytes, u64Offset: findBytes(bytes, SENTINEL_BYTES) };
+}
+
+function withU64(template: U64Template, value: bigint): Uint8Array {
+    const bytes = template.bytes.slice();
+    new DataView(bytes.buffer).setBigUint64(template.u64Offset, value, true);
+    return bytes;
+}
+
+/** `OpenMessage{client_key}`. */
+export function openMessage(clientKey: ClientKey): Uint8Array {
+    const principal = clientKey.client_principal.toUint8Array();
+    let template = openTemplates.get(principal.length);
+    if (template === undefined) {
+        const sentinel = Principal.fromUint8Array(new Uint8Array(principal.length).fill(0xa5));
+        const base = u64Template({ OpenMessage: { client_key: { client_principal: sentinel, client_nonce: SENTINEL_U64 } } });
+        template = { ...base, principalOffset: findBytes(base.bytes, sentinel.toUint8Array()) };
+        openTemplates.set(principal.length, template);
+    }
+    const bytes = withU64(template, clientKey.client_nonce);
+    bytes.set(principal, template.principalOffset);
+    return bytes;
+}
+
+/** `AckMessage{last_incoming_sequence_num}`. */
+export function ackMessage(lastIncomingSequenceNum: bigint): Uint8Array {
+    ackTemplate ??= u64Template({ AckMessage: { last_incoming_sequence_num: SENTINEL_U64 } });
+    return withU64(ackTemplate, lastIncomingSequenceNum);
+}
+
+/** `CloseMessage{reason}`. */
+export function closeMessage(reason: CloseMessageReason): Uint8Array {
+    const name = Object.keys(reason)[0];
+    let bytes = closeTemplates.get(name);
+    if (bytes === undefined) {
+        bytes = encodeServiceMessage({ CloseMessage: { reason } });
+        closeTemplates.set(name, bytes);
+    }
+    return bytes.slice();
+}
+
+/**
+ * Decodes a client's service message. A keep-alive encoded like ours (what ic-websocket-js sends) is recognized
+ * by comparing with the template; any other bytes go through the Candid decoder (which throws on bad input).
+ */
+export function decodeClientServiceMessage(bytes: Uint8Array): WebsocketServiceMessageContent {
+    keepAliveTemplate ??= u64Template({ KeepAliveMessage: { last_incoming_sequence_num: SENTINEL_U64 } });
+    const template = keepAliveTemplate;
+    if (bytes.length === template.bytes.length) {
+        let same = true;
+        for (let i = 0; i < bytes.length && same; i++) {
+            if ((i < template.u64Offset || i >= template.u64Offset + 8) && bytes[i] !== template.bytes[i]) same = false;
+        }
+        if (same) {
+            const value = new DataView(bytes.buffer, bytes.byteOffset + template.u64Offset, 8).getBigUint64(0, true);
+            return { KeepAliveMessage: { last_incoming_sequence_num: value } };
+        }
+    }
+    return decodeServiceMessage(bytes);
+}

@@ -5,7 +5,7 @@ import { clientKeysEqual, clientKeyToText } from '../keys';
 import type { CanisterWsMessageArguments, WebsocketServiceMessageContent } from '../types';
 import { currentClientKey, removeClient } from './clients';
 import type { WsContext } from './context';
-import { decodeServiceMessage } from './service_messages';
+import { decodeClientServiceMessage } from './service_messages';
 
 /**
  * Handles one client message. The checks run in upstream's order and return `Err` (never trap), so a wrong
@@ -41,7 +41,7 @@ function handleMessage(ctx: WsContext, caller: Principal, args: CanisterWsMessag
 
     let content: WebsocketServiceMessageContent;
     try {
-        content = decodeServiceMessage(message.content);
+        content = decodeClientServiceMessage(message.content);
     } catch (error) {
         ctx.store.putClient(key, client);
         return err(WsError.decodeServiceMessageContent(error instanceof Error ? error.message : String(error)));

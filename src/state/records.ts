@@ -49,16 +49,19 @@ export type GatewayRecord = {
     connectedClientsCount: bigint;
     /** ns when the client count dropped to 0 (the gateway is then removed one ack interval later); null if not. */
     emptySince: bigint | null;
+    /** Timestamp of the message at oldestNonce (meaningless when the queue is empty): saves a read per send. */
+    oldestTimestamp: bigint;
 };
 
-// [nextNonce 8][oldestNonce 8][count 8][hasEmptySince 1][emptySince 8]
+// [nextNonce 8][oldestNonce 8][count 8][hasEmptySince 1][emptySince 8][oldestTimestamp 8]
 export function encodeGatewayRecord(record: GatewayRecord): Uint8Array {
-    const bytes = new Uint8Array(33);
+    const bytes = new Uint8Array(41);
     writeU64(bytes, 0, record.nextNonce);
     writeU64(bytes, 8, record.oldestNonce);
     writeU64(bytes, 16, record.connectedClientsCount);
     bytes[24] = record.emptySince === null ? 0 : 1;
     writeU64(bytes, 25, record.emptySince ?? 0n);
+    writeU64(bytes, 33, record.oldestTimestamp);
     return bytes;
 }
 
@@ -67,7 +70,8 @@ export function decodeGatewayRecord(bytes: Uint8Array): GatewayRecord {
         nextNonce: readU64(bytes, 0),
         oldestNonce: readU64(bytes, 8),
         connectedClientsCount: readU64(bytes, 16),
-        emptySince: bytes[24] === 1 ? readU64(bytes, 25) : null
+        emptySince: bytes[24] === 1 ? readU64(bytes, 25) : null,
+        oldestTimestamp: readU64(bytes, 33)
     };
 }
 

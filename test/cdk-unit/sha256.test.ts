@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { sha256 as reference } from '@noble/hashes/sha2';
-import { sha256 } from '../../src/sha256';
-import { hex } from './helpers';
+import { sha256, sha256From, sha256Midstate } from '../../src/sha256';
+import { GatewayLabels } from '../../src/message_labels';
+import { CertTree } from '../../src/cert_tree';
+import { GATEWAY_1, hex } from './helpers';
 
 describe('sha256 (QuickJS-friendly implementation)', () => {
     it('matches the FIPS 180-4 example and @noble/hashes at every padding boundary', () => {
@@ -17,5 +19,25 @@ describe('sha256 (QuickJS-friendly implementation)', () => {
         const b = Uint8Array.from({ length: 90 }, (_, i) => 255 - i);
         expect(hex(sha256(a, b))).toBe(hex(reference(new Uint8Array([...a, ...b]))));
         expect(hex(sha256())).toBe(hex(reference(new Uint8Array())));
+    });
+});
+
+describe('midstates', () => {
+    it('resuming from a midstate equals hashing the whole input', () => {
+        const prefix = Uint8Array.from({ length: 128 }, (_, i) => i);
+        const rest = Uint8Array.from({ length: 77 }, (_, i) => 200 - i);
+        expect(hex(sha256From(sha256Midstate(prefix), rest))).toBe(hex(reference(new Uint8Array([...prefix, ...rest]))));
+        expect(() => sha256Midstate(new Uint8Array(10))).toThrow(/whole blocks/);
+    });
+
+    it('gives the same message hashes as the plain labeled/leaf hashing, for long and short gateway names', () => {
+        for (const gateway of [GATEWAY_1.toText(), 'rrkah-fqaaa-aaaaa-aaaaq-cai', 'aaaaa-aa']) {
+            const labels = new GatewayLabels(gateway);
+            const key = labels.key(123n);
+            const label = labels.label(key);
+            expect(hex(label)).toBe(hex(new TextEncoder().encode(key)));
+            const value = reference(new Uint8Array([1, 2, 3]));
+            expect(hex(labels.ownHash(label, value))).toBe(hex(CertTree.ownHashOf(label, value)));
+        }
     });
 });
