@@ -33,6 +33,8 @@ export interface GatewayOptions {
     /** Log level for the default logger (`info`); ignored when `logger` is given. */
     logLevel?: LogLevel;
     logger?: Logger;
+    /** How long a new connection may take to send its signed `ws_open` before it is closed (1008). Default 60 s. */
+    openTimeoutMs?: number;
     /** Largest client frame accepted (bytes); bigger ones close the connection with 1009. Default 4 MiB. */
     maxFrameBytes?: number;
     /** TEST ONLY: rewrite, drop, hold back or reorder what clients receive (see {@link OutgoingMessageHook}). */
@@ -115,6 +117,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         gatewayPrincipal: principal,
         log,
         outgoingMessageHook: options.outgoingMessageHook,
+        openTimeoutMs: options.openTimeoutMs ?? 60_000,
         submitCall: (call: Parameters<IcClient['submitCall']>[0]) => ic.submitCall(call),
         closeClient(canisterId: Principal, key: Parameters<IcClient['closeClient']>[1]): Promise<void> {
             const closing = ic.closeClient(canisterId, key);

@@ -43,6 +43,8 @@ export interface SessionContext {
     register(session: ClientSession): boolean;
     unregister(session: ClientSession): void;
     outgoingMessageHook?: OutgoingMessageHook;
+    /** How long a new connection may take to send its `ws_open` before it is closed. */
+    openTimeoutMs: number;
     log: Logger;
 }
 
@@ -57,6 +59,7 @@ export class ClientSession {
     private canister: Principal | undefined;
     // Client calls are submitted one after another so the IC receives them in the order the client sent them.
     private relayQueue: Promise<void> = Promise.resolve();
+    private openTimer: NodeJS.Timeout | undefined;
 
     constructor(
         private readonly socket: WebSocket,
@@ -85,6 +88,10 @@ export class ClientSession {
         this.socket.on('close', () => this.onClosed());
         this.socket.on('error', (error) => this.context.log.warn(`client #${this.id}: socket error: ${errorMessage(error)}`));
         this.socket.send(encodeHandshake(this.context.gatewayPrincipal));
+        // A connection that never opens would otherwise be held forever.
+        this.openTimer = setTimeout(() => {
+            if (this.state === 'init') this.terminate(CloseCode.ProtocolViolation, `no ws_open received within ${this.context.openTimeoutMs} ms`);
+        }, this.context.openTimeoutMs);
     }
 
     /** Forwards one certified canister message; the first one completes the opening. */
@@ -138,6 +145,7 @@ export class ClientSession {
             throw new ProtocolViolation('this client key already has an open connection on this gateway');
         }
         this.state = 'setup';
+        clearTimeout(this.openTimer);
         this.context.log.info(`client #${this.id} ${this.describe()} opening on canister ${call.canisterId.toText()}`);
         this.enqueueRelay(call, (error) => {
             this.context.log.warn(`client #${this.id}: ws_open relay failed: ${errorMessage(error)}`);
@@ -163,6 +171,7 @@ export class ClientSession {
     private onClosed(): void {
         const wasConnected = this.state === 'setup' || this.state === 'open';
         this.state = 'closed';
+        clearTimeout(this.openTimer);
         this.context.log.info(`client #${this.id} ${this.describe()} disconnected`);
         if (!wasConnected || !this.key || !this.canister) return;
         this.context.unregister(this);

@@ -97,6 +97,20 @@ describe('clients breaking the protocol get a clean close with a reason', () => 
     });
 });
 
+it('closes a connection that never sends its ws_open', async () => {
+    const impatient = await startGateway({ icUrl: UNREACHABLE_IC, rootKey: new Uint8Array(133), port: 0, logLevel: 'silent', openTimeoutMs: 200 });
+    try {
+        const outcome = await new Promise<{ code: number; reason: string }>((resolve, reject) => {
+            const socket = new WebSocket(impatient.url);
+            socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() }));
+            socket.on('error', reject);
+        });
+        expect(outcome).toEqual({ code: 1008, reason: 'no ws_open received within 200 ms' });
+    } finally {
+        await impatient.close();
+    }
+});
+
 it('refuses to start without a reachable IC to fetch the root key from', async () => {
     await expect(startGateway({ icUrl: UNREACHABLE_IC, port: 0, logLevel: 'silent' })).rejects.toThrow(/cannot reach the IC at http:\/\/127.0.0.1:9/);
 });
