@@ -71,7 +71,17 @@ export const INSTANCE_ROUTES: Record<string, InstanceHandler> = {
 
     'GET /read/get_canister_http': async () => [],
 
-    'GET /auto_progress': async () => false,
+    'GET /auto_progress': async (instance) => instance.isLive,
+
+    'POST /auto_progress': async (instance) => {
+        instance.startLive();
+        return null;
+    },
+
+    'POST /stop_progress': async (instance) => {
+        instance.stopLive();
+        return null;
+    },
 
     'POST /read/query': async (instance, body) => {
         const call = canisterCall(body);

@@ -1,19 +1,24 @@
 /**
- * One PocketIC instance served by the embedded replica: a Replica, the subnets it reports, its ingress queue and
- * the management canister front (chunked installs).
+ * One PocketIC instance served by the embedded replica: a Replica, the subnets it reports, its ingress queue, and
+ * whether it is live (auto progress: its clock follows wall time and rounds run on their own).
  */
 import { createHash } from 'node:crypto';
 import { Principal } from '@dfinity/principal';
 import { Replica } from '../index.ts';
 import { canisterIdFromIndex } from '../canister.ts';
+import { startAutoProgress } from '../http/auto-progress.ts';
 import { IngressQueue } from './ingress.ts';
 import type { Subnet, SubnetKind } from './topology.ts';
 
 /** The NNS subnet's range on the IC; the embedded replica creates no canisters there (documented deviation). */
 const NNS_RANGE = { start: canisterIdFromIndex(0n), end: canisterIdFromIndex(0xfffffn) };
 
+/** How often a live instance runs a round (PocketIC's auto progress runs rounds continuously). */
+const LIVE_ROUND_INTERVAL_MS = 100;
+
 export class PicInstance {
     readonly ingress = new IngressQueue();
+    #live: { stop(): void } | undefined;
 
     private constructor(
         readonly id: number,
@@ -53,6 +58,21 @@ export class PicInstance {
     /** PocketIC's default effective canister id: the first id of the canister-hosting subnet. */
     get defaultEffectiveCanisterId(): Principal {
         return this.canisterSubnet.canisterRanges[0].start;
+    }
+
+    get isLive(): boolean {
+        return this.#live !== undefined;
+    }
+
+    /** Starts auto progress (PocketIC's `/auto_progress`); idempotent. */
+    startLive(): void {
+        this.#live ??= startAutoProgress(this.replica, LIVE_ROUND_INTERVAL_MS);
+    }
+
+    /** Stops auto progress (PocketIC's `/stop_progress`); idempotent. */
+    stopLive(): void {
+        this.#live?.stop();
+        this.#live = undefined;
     }
 
     subnetOf(canisterId: Principal): Subnet | undefined {

@@ -13,6 +13,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { BlobStore } from './blobstore.ts';
+import { HttpGateways } from './http-gateways.ts';
 import { PicInstance } from './instance.ts';
 import { INSTANCE_ROUTES } from './instance-routes.ts';
 import { parseJson, stringifyJson, toBigInt } from './json.ts';
@@ -44,12 +45,20 @@ export async function startPocketIcServer(options: PocketIcServerOptions = {}): 
         state.handle(req, res).catch((error: unknown) => answerError(res, error));
     });
     const port = await listen(server, options.port ?? 0);
-    return { url: `http://127.0.0.1:${port}`, port, close: () => close(server) };
+    return {
+        url: `http://127.0.0.1:${port}`,
+        port,
+        close: async () => {
+            await state.shutdown();
+            await close(server);
+        }
+    };
 }
 
 class ServerState {
     readonly #instances: Array<PicInstance | 'Deleted'> = [];
     readonly #blobs = new BlobStore();
+    readonly #gateways = new HttpGateways();
 
     async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
         const method = req.method ?? 'GET';
@@ -65,6 +74,12 @@ class ServerState {
         if (blob && method === 'GET') return send(res, 200, this.#blobs.get(Buffer.from(blob[1], 'hex')), 'application/octet-stream');
         if (path === '/instances' && method === 'GET') return answerJson(res, this.#instances.map((i) => (i === 'Deleted' ? 'Deleted' : 'Available')));
         if (path === '/instances' && method === 'POST') return answerJson(res, await this.#createInstance(jsonBody(raw)));
+        if (path === '/http_gateway' && method === 'POST') return answerJson(res, await this.#gateways.create(jsonBody(raw), (id) => this.#instance(id)));
+        const gatewayStop = /^\/http_gateway\/(\d+)\/stop$/.exec(path);
+        if (gatewayStop && method === 'POST') {
+            await this.#gateways.stop(Number(gatewayStop[1]));
+            return answerJson(res, null);
+        }
 
         const scoped = /^\/instances\/(\d+)(\/.*)?$/.exec(path);
         if (scoped) {
@@ -72,6 +87,8 @@ class ServerState {
             const rest = scoped[2] ?? '';
             if (rest === '' && method === 'DELETE') {
                 this.#instances[instance.id] = 'Deleted';
+                instance.stopLive();
+                await this.#gateways.stopFor(instance.id);
                 return send(res, 200, '', 'text/plain');
             }
             const handler = INSTANCE_ROUTES[`${method} ${rest}`];
@@ -97,6 +114,15 @@ class ServerState {
                 http_gateway_info: null
             }
         };
+    }
+
+    /** Stops what runs beside the REST server: live instances' rounds and HTTP gateways. */
+    async shutdown(): Promise<void> {
+        for (const instance of this.#instances) {
+            if (instance === 'Deleted') continue;
+            instance.stopLive();
+            await this.#gateways.stopFor(instance.id);
+        }
     }
 
     #instance(id: number): PicInstance {

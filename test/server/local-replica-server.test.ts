@@ -20,14 +20,17 @@ describe.skipIf(isRealPocketIc())('local-replica server specifics', () => {
         const pic = await createPic();
         try {
             const started = Date.now();
-            await expect(pic.makeLive()).rejects.toThrow(/auto_progress/);
+            await expect(pic.getPendingHttpsOutcalls()).resolves.toEqual([]);
+            await expect(
+                pic.mockPendingHttpsOutcall({ requestId: 0, subnetId: (await pic.getApplicationSubnets())[0].id, response: { type: 'reject', statusCode: 2, message: 'x' } })
+            ).rejects.toThrow(/mock_canister_http/);
             expect(Date.now() - started).toBeLessThan(5_000);
         } finally {
             await pic.tearDown();
         }
-        const res = await fetch(`${inject('PIC_URL')}/http_gateway`, { method: 'POST', body: '{}' });
+        const res = await fetch(`${inject('PIC_URL')}/read_graph/a/b`);
         expect(res.status).toBe(404);
-        expect((await res.json()).message).toMatch(/POST \/http_gateway/);
+        expect((await res.json()).message).toMatch(/GET \/read_graph\/a\/b/);
     });
 
     it('refuses subnet kinds it cannot host, naming them', async () => {

@@ -2,9 +2,10 @@
  * The PocketIC REST API through @dfinity/pic's public API only, so this file runs unchanged against a real
  * PocketIC server (POCKET_IC_BIN) and against the embedded replica (replica/bin/local-replica).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createIdentity, SubnetStateType, type Actor, type PocketIc } from '@dfinity/pic';
-import { Certificate, lookupResultToBuffer } from '@dfinity/agent';
+import { Actor as AgentActor, Certificate, HttpAgent, lookupResultToBuffer } from '@dfinity/agent';
+import { Ed25519KeyIdentity } from '@dfinity/identity';
 import { Principal as AgentPrincipal } from '@dfinity/principal';
 import { IDL } from '@icp-sdk/core/candid';
 import { Principal } from '@icp-sdk/core/principal';
@@ -125,6 +126,25 @@ describe('time and timers', () => {
             await expect(Certificate.create({ certificate: Uint8Array.from(certificate!), rootKey: otherKey, canisterId: agentCanisterId })).rejects.toThrow();
         } finally {
             await fresh.tearDown();
+        }
+    });
+});
+
+describe('live mode', () => {
+    it('serves an instance to @dfinity/agent through makeLive, and runs rounds without tick', async () => {
+        const live = await createPic({ nns: { state: { type: SubnetStateType.New } }, application: [{ state: { type: SubnetStateType.New } }] });
+        try {
+            const { canisterId } = await live.setupCanister<ProbeService>({ idlFactory: probeIdlFactory, wasm, arg: probeArg('live') });
+            const port = await live.makeLive();
+            const agent = await HttpAgent.create({ host: `http://127.0.0.1:${port}`, shouldFetchRootKey: true, identity: Ed25519KeyIdentity.generate() });
+            const actor = AgentActor.createActor<ProbeService>(probeIdlFactory as never, { agent, canisterId: AgentPrincipal.fromText(canisterId.toText()) });
+            expect(await actor.getGreeting()).toBe('live');
+            expect(await actor.increment()).toBe(1n);
+            await actor.scheduleTimer(1);
+            await vi.waitFor(async () => expect(await actor.timerFiringCount()).toBe(1n), { timeout: 15_000, interval: 250 });
+            await live.stopLive();
+        } finally {
+            await live.tearDown();
         }
     });
 });
