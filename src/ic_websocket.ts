@@ -1,9 +1,9 @@
 /**
  * `IcWebSocket`: the object an Azle canister creates once at module level to get WebSockets.
  */
-import { clearTimer, IDL, setTimer, setTimerInterval } from 'azle';
+import { clearTimer, IDL, performanceCounter, setTimer, setTimerInterval } from 'azle';
 import type { Principal } from '@dfinity/principal';
-import { CLIENT_KEEP_ALIVE_TIMEOUT_MS } from './constants';
+import { BROADCAST_INSTRUCTION_BUDGET, CLIENT_KEEP_ALIVE_TIMEOUT_MS, LOG_PREFIX } from './constants';
 import type { WsResult } from './errors';
 import { icEnvironment } from './ic_environment';
 import { createWsMethods, type WsEndpoints } from './methods';
@@ -26,6 +26,7 @@ import { wsClose } from './protocol/ws_close';
 import { wsGetMessages } from './protocol/ws_get_messages';
 import { wsMessage } from './protocol/ws_message';
 import { wsOpen } from './protocol/ws_open';
+import { PendingBroadcasts } from './state/pending_broadcasts';
 import { StableKvMap } from './state/stable_kv';
 import { WsStore } from './state/store';
 
@@ -37,12 +38,12 @@ export type OnCloseArgs = { clientPrincipal: Principal };
 export type OnMessageArgs<T> = { clientPrincipal: Principal; bytes: Uint8Array; readonly message: T };
 
 /**
- * Memory ids of the four stable maps (0–253, each distinct and not used by the application).
- * Defaults: clients 250, principals 251, gateways 252, messages 253.
+ * Memory ids of the five stable maps (0–253, each distinct and not used by the application).
+ * Defaults: pendingBroadcasts 249, clients 250, principals 251, gateways 252, messages 253.
  */
-export type WsMemoryIds = { clients: number; principals: number; gateways: number; messages: number };
+export type WsMemoryIds = { pendingBroadcasts: number; clients: number; principals: number; gateways: number; messages: number };
 
-export const DEFAULT_MEMORY_IDS: Readonly<WsMemoryIds> = Object.freeze({ clients: 250, principals: 251, gateways: 252, messages: 253 });
+export const DEFAULT_MEMORY_IDS: Readonly<WsMemoryIds> = Object.freeze({ pendingBroadcasts: 249, clients: 250, principals: 251, gateways: 252, messages: 253 });
 
 /** Options of {@link IcWebSocket}. */
 export type IcWebSocketOptions<T> = WsParamsInput & {
@@ -89,8 +90,10 @@ export class IcWebSocket<T> {
     readonly methods: ReturnType<typeof createWsMethods>;
     private readonly ctx: WsContext;
     private readonly appMessage: IDL.Type;
+    private readonly pending: PendingBroadcasts;
     private ackTimer: bigint | undefined;
     private keepAliveTimer: bigint | undefined;
+    private broadcastTimer: bigint | undefined;
 
     constructor(options: IcWebSocketOptions<T>) {
         this.appMessage = options.appMessage;
@@ -102,6 +105,7 @@ export class IcWebSocket<T> {
             gateways: new StableKvMap(ids.gateways),
             messages: new StableKvMap(ids.messages)
         });
+        this.pending = new PendingBroadcasts(new StableKvMap(ids.pendingBroadcasts));
         this.ctx = new WsContext(store, icEnvironment, resolveParams(options), this.callbacksOf(options));
         this.methods = createWsMethods(this.endpoints(), options.appMessage);
     }
@@ -120,6 +124,8 @@ export class IcWebSocket<T> {
         }
         rebuildCertTree(this.ctx);
         this.restartTimers();
+        this.broadcastTimer = undefined;
+        if (!this.pending.isEmpty()) this.scheduleBroadcastContinuation();
     }
 
     /**
@@ -141,11 +147,31 @@ export class IcWebSocket<T> {
     /**
      * Sends one message to many clients (default: all connected), encoding it once and certifying once.
      *
+     * A broadcast never exceeds the instruction limit: once the current message has used
+     * {@link BROADCAST_INSTRUCTION_BUDGET} instructions, the remaining recipients (`deferred` in the result) are
+     * stored in stable memory and served by follow-up timer messages, seconds later. While a broadcast is pending,
+     * later broadcasts queue behind it, so every client sees broadcasts in order; direct `send`s are not held back.
+     *
      * @example
-     * const { sent, failed } = ws.broadcast({ text: 'hello everyone' });
+     * const { sent, failed, deferred } = ws.broadcast({ text: 'hello everyone' });
      */
     broadcast(message: T, clients?: Principal[]): BroadcastResult {
-        return broadcastToClients(this.ctx, this.encode(message), clients);
+        return this.broadcastRaw(this.encode(message), clients);
+    }
+
+    /** {@link IcWebSocket.broadcast} of bytes that are already a Candid encoding of an application message. */
+    broadcastRaw(bytes: Uint8Array, clients?: Principal[]): BroadcastResult {
+        if (!this.pending.isEmpty()) {
+            const recipients = clients ?? this.clients();
+            this.pending.push(bytes, recipients);
+            return { sent: 0, failed: [], deferred: recipients.length };
+        }
+        const { remaining, ...result } = broadcastToClients(this.ctx, bytes, clients, outOfBroadcastBudget);
+        if (remaining.length > 0) {
+            this.pending.push(bytes, remaining);
+            this.scheduleBroadcastContinuation();
+        }
+        return result;
     }
 
     /**
@@ -191,6 +217,7 @@ export class IcWebSocket<T> {
      */
     wipe(): void {
         wipe(this.ctx);
+        this.pending.clear();
     }
 
     private encode(message: T): Uint8Array {
@@ -228,6 +255,24 @@ export class IcWebSocket<T> {
         };
     }
 
+    /** Serves pending broadcasts, oldest first, until the budget runs out again. */
+    private continueBroadcasts(): void {
+        this.broadcastTimer = undefined;
+        for (let next = this.pending.first(); next !== undefined; next = this.pending.first()) {
+            const { remaining, failed } = broadcastToClients(this.ctx, next.content, next.recipients, outOfBroadcastBudget);
+            for (const failure of failed) this.ctx.env.log(`${LOG_PREFIX}broadcast to ${failure.client.toText()} failed: ${failure.error}`);
+            this.pending.update(next.id, next.content, remaining);
+            if (remaining.length > 0) {
+                this.scheduleBroadcastContinuation();
+                return;
+            }
+        }
+    }
+
+    private scheduleBroadcastContinuation(): void {
+        this.broadcastTimer ??= setTimer(0, () => this.continueBroadcasts());
+    }
+
     private restartTimers(): void {
         if (this.ackTimer !== undefined) clearTimer(this.ackTimer);
         if (this.keepAliveTimer !== undefined) clearTimer(this.keepAliveTimer);
@@ -239,8 +284,12 @@ export class IcWebSocket<T> {
     }
 }
 
+function outOfBroadcastBudget(): boolean {
+    return performanceCounter(0) > BROADCAST_INSTRUCTION_BUDGET;
+}
+
 function checkMemoryIds(ids: WsMemoryIds): void {
-    const values = [ids.clients, ids.principals, ids.gateways, ids.messages];
+    const values = [ids.pendingBroadcasts, ids.clients, ids.principals, ids.gateways, ids.messages];
     for (const id of values) {
         if (!Number.isInteger(id) || id < 0 || id > 253) throw new Error(`IcWebSocket memory ids must be integers in 0..253, got ${id}`);
     }

@@ -20,16 +20,36 @@ function queueToPrincipal(ctx: WsContext, client: Principal, content: Uint8Array
     return queueMessage(ctx, key, content, { isServiceMessage: false });
 }
 
-/** Outcome of a broadcast: how many clients got the message, and why the others did not. */
-export type BroadcastResult = { sent: number; failed: { client: Principal; error: string }[] };
+/**
+ * Outcome of a broadcast: how many clients got the message now, why others did not, and how many recipients
+ * were deferred to follow-up messages because the call's instruction budget ran out.
+ */
+export type BroadcastResult = { sent: number; failed: { client: Principal; error: string }[]; deferred: number };
 
-/** Queues the same content for each of `clients` (default: every connected client) and certifies once. */
-export function broadcastToClients(ctx: WsContext, content: Uint8Array, clients?: Principal[]): BroadcastResult {
+/**
+ * Queues the same content for each of `clients` (default: every connected client) and certifies once. Stops
+ * before a recipient when `outOfBudget()` says so; the recipients not reached are returned in `remaining`.
+ *
+ * @example
+ * const { sent, remaining } = broadcastToClients(ctx, bytes, undefined, () => performanceCounter(0) > budget);
+ */
+export function broadcastToClients(
+    ctx: WsContext,
+    content: Uint8Array,
+    clients?: Principal[],
+    outOfBudget: () => boolean = () => false
+): BroadcastResult & { remaining: Principal[] } {
     return ctx.batch(() => {
-        const outcome: BroadcastResult = { sent: 0, failed: [] };
-        for (const client of clients ?? connectedClients(ctx)) {
-            const result = queueToPrincipal(ctx, client, content);
-            if (isErr(result)) outcome.failed.push({ client, error: result.Err });
+        const targets = clients ?? connectedClients(ctx);
+        const outcome = { sent: 0, failed: [] as BroadcastResult['failed'], deferred: 0, remaining: [] as Principal[] };
+        for (let i = 0; i < targets.length; i++) {
+            if (i > 0 && outOfBudget()) {
+                outcome.remaining = targets.slice(i);
+                outcome.deferred = outcome.remaining.length;
+                break;
+            }
+            const result = queueToPrincipal(ctx, targets[i], content);
+            if (isErr(result)) outcome.failed.push({ client: targets[i], error: result.Err });
             else outcome.sent++;
         }
         return outcome;

@@ -40,10 +40,16 @@ export class WsCanister {
         private readonly initArg: Uint8Array
     ) {}
 
+    /** Installs the test canister with init args (max messages per poll, ack interval). */
     static async install(params: Params = {}): Promise<WsCanister> {
-        const replica = await Replica.create({ seed: 'cdk-canister' });
-        const wasm = await buildCanister('test_canister');
         const initArg = new Uint8Array(IDL.encode([IDL.Nat64, IDL.Nat64], [params.maxNumberOfReturnedMessages ?? 50n, params.sendAckIntervalMs ?? 300_000n]));
+        return WsCanister.installNamed('test_canister', initArg);
+    }
+
+    /** Installs any canister of dfx.json that uses the CDK (the WebSocket helpers work on all of them). */
+    static async installNamed(name: string, initArg: Uint8Array = new Uint8Array(IDL.encode([], []))): Promise<WsCanister> {
+        const replica = await Replica.create({ seed: `cdk-canister-${name}` });
+        const wasm = await buildCanister(name);
         const canisterId = await replica.installCanister({ wasm, arg: initArg });
         return new WsCanister(replica, canisterId, wasm, initArg);
     }

@@ -13,6 +13,8 @@ import { wsOpen } from '../../src/protocol/ws_open';
 import type { WsContext } from '../../src/protocol/context';
 import type { ClientKey } from '../../src/types';
 import { CLIENT_1, CLIENT_2, createContext, GATEWAY_1, GATEWAY_2, hex } from './helpers';
+import { PendingBroadcasts } from '../../src/state/pending_broadcasts';
+import { MemoryKvMap } from '../../src/state/kv';
 
 const SECOND = 1_000_000_000n;
 const key1: ClientKey = { client_principal: CLIENT_1, client_nonce: 11n };
@@ -131,6 +133,37 @@ describe('protocol over heap storage', () => {
         expect(partial.failed.map((f) => f.error)).toEqual([`Client with principal ${GATEWAY_1.toText()} doesn't have an open connection`]);
         expect(poll(ctx, 0n, GATEWAY_1).messages.length).toBe(3);
         expect(poll(ctx, 0n, GATEWAY_2).messages.length).toBe(2);
+    });
+
+    it('stops a broadcast when the budget runs out and returns the recipients not reached', () => {
+        const { ctx } = createContext();
+        wsOpen(ctx, CLIENT_1, { client_nonce: 11n, gateway_principal: GATEWAY_1 });
+        wsOpen(ctx, CLIENT_2, { client_nonce: 22n, gateway_principal: GATEWAY_1 });
+        // The first recipient is always served, so even an exhausted budget makes progress.
+        const result = broadcastToClients(ctx, text('x'), [CLIENT_1, CLIENT_2, GATEWAY_2], () => true);
+        expect(result.sent).toBe(1);
+        expect(result.deferred).toBe(2);
+        expect(result.remaining.map((p) => p.toText())).toEqual([CLIENT_2.toText(), GATEWAY_2.toText()]);
+        expect(poll(ctx).messages.length).toBe(3);
+        let checks = 0;
+        const partial = broadcastToClients(ctx, text('y'), [CLIENT_1, GATEWAY_2, CLIENT_2], () => ++checks > 1);
+        expect([partial.sent, partial.failed.length, partial.remaining.length]).toEqual([1, 1, 1]);
+    });
+
+    it('keeps pending broadcasts in FIFO order with their remaining recipients', () => {
+        const pending = new PendingBroadcasts(new MemoryKvMap());
+        expect(pending.first()).toBeUndefined();
+        pending.push(text('first'), [CLIENT_1, CLIENT_2]);
+        pending.push(text('second'), [GATEWAY_1]);
+        const first = pending.first()!;
+        expect(hex(first.content)).toBe(hex(text('first')));
+        expect(first.recipients.map((p) => p.toText())).toEqual([CLIENT_1.toText(), CLIENT_2.toText()]);
+        pending.update(first.id, first.content, [CLIENT_2]);
+        expect(pending.first()!.recipients.map((p) => p.toText())).toEqual([CLIENT_2.toText()]);
+        pending.update(first.id, first.content, []);
+        expect(hex(pending.first()!.content)).toBe(hex(text('second')));
+        pending.clear();
+        expect(pending.isEmpty()).toBe(true);
     });
 
     it('splits large messages across polls within the reply byte budget, and refuses a message over it', () => {

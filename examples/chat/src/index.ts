@@ -6,7 +6,7 @@
 import { IDL, init, postUpgrade, query, time } from 'azle';
 import { IcWebSocket } from 'ic-websocket-cdk';
 import { ChatMessageIdl, ChatPostIdl, type ChatMessage, type ChatPost } from './chat_types';
-import { History } from './history';
+import { encodePosted, History } from './history';
 import { cleanNickname, cleanPost, Members } from './members';
 
 const history = new History(0);
@@ -20,15 +20,15 @@ const ws = new IcWebSocket<ChatMessage>({
         if ('Join' in message) {
             const nickname = cleanNickname(message.Join.nickname, principal);
             members.join(principal, nickname);
-            for (const post of history.recent()) ws.send(clientPrincipal, { Posted: post });
+            for (const posted of history.recentEncoded()) ws.sendRaw(clientPrincipal, posted);
             ws.broadcast({ Joined: { nickname, timestamp: time() } });
         } else if ('Post' in message) {
             const nickname = members.nicknameOf(principal);
             const text = cleanPost(message.Post.text);
             if (nickname === undefined || text.length === 0) return; // must join first; empty posts are dropped
-            const post: ChatPost = { nickname, text, timestamp: time() };
-            history.add(post);
-            ws.broadcast({ Posted: post });
+            const posted = encodePosted({ nickname, text, timestamp: time() });
+            history.add(posted);
+            ws.broadcastRaw(posted);
         }
         // Posted/Joined/Left are canister → client only; a client sending them is ignored.
     },
