@@ -286,8 +286,9 @@ export class Subnet {
         };
         if (call.callee.toText() === 'aaaaa-aa') {
             const response = this.managementHandler().handle(call.method, arg, from.id, call.cycles, false);
-            const refund = response.type === 'reject' ? call.cycles : 0n;
-            return respond(response, refund);
+            // Only these methods keep the attached cycles (they fund a canister); everything else refunds them.
+            const keepsCycles = response.type === 'reply' && (call.method === 'create_canister' || call.method === 'deposit_cycles');
+            return respond(response, keepsCycles ? 0n : call.cycles);
         }
         const callee = this.canisters.get(call.callee.toText());
         if (!callee) {
