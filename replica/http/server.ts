@@ -27,7 +27,7 @@ import { NodeKey } from './node-key.ts';
 import { queryResponseBody, type QueryOutcome } from './query-response.ts';
 import { RequestStatuses } from './request-status.ts';
 import { readStateEntries, type CanisterState, type StateSources, type SubnetState } from './state-tree.ts';
-import { close, HttpError, listen, readBody, send } from './transport.ts';
+import { close, CORS_HEADERS, HttpError, listen, readBody, send } from './transport.ts';
 
 /** The IC's HTTP body limit for ingress (2 MiB payload plus envelope overhead). */
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -67,6 +67,8 @@ export interface HttpInterface {
 export async function serveHttp(replica: Replica, options: ServeHttpOptions = {}): Promise<HttpInterface> {
     const api = new HttpApi(replica);
     const server = createServer((req, res) => {
+        for (const [name, value] of Object.entries(CORS_HEADERS)) res.setHeader(name, value);
+        if (req.method === 'OPTIONS') return send(res, 204, '', 'text/plain'); // CORS preflight
         api.handle(req, res).catch((error: unknown) => answerError(res, error));
     });
     const port = await listen(server, options.port ?? 0);

@@ -39,6 +39,17 @@ export function send(res: ServerResponse, status: number, body: Uint8Array | str
     res.end(body);
 }
 
+/**
+ * CORS headers as IC API endpoints send them: any origin may call (requests are authenticated by signatures, not
+ * by origin), so web pages can reach the replica directly.
+ */
+export const CORS_HEADERS = {
+    'Access-Control-Allow-Origin': '*',
+    'Access-Control-Allow-Methods': 'GET, POST, HEAD, OPTIONS',
+    'Access-Control-Allow-Headers': 'Accept, Authorization, Content-Type',
+    'Access-Control-Max-Age': '7200'
+} as const;
+
 /** Starts listening on loopback and resolves with the bound port (`port: 0` picks a free one). */
 export async function listen(server: Server, port: number, host = '127.0.0.1'): Promise<number> {
     await new Promise<void>((resolve, reject) => {

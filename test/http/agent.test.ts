@@ -82,6 +82,18 @@ describe('@dfinity/agent 3.x against the HTTP interface', () => {
         expect(status.replica_health_status).toBe('healthy');
     });
 
+    it('answers CORS preflights, so web pages can call it directly', async () => {
+        const preflight = await fetch(`${http.url}/api/v2/canister/${canisterId.toText()}/query`, {
+            method: 'OPTIONS',
+            headers: { Origin: 'http://example.test', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type' }
+        });
+        expect(preflight.status).toBe(204);
+        expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
+        expect(preflight.headers.get('access-control-allow-headers')).toMatch(/Content-Type/i);
+        const status = await fetch(`${http.url}/api/v2/status`, { headers: { Origin: 'http://example.test' } });
+        expect(status.headers.get('access-control-allow-origin')).toBe('*');
+    });
+
     it('deployed the canister through the management canister, with the sender as controller', async () => {
         const agent = await agentFor(deployer);
         const management = Actor.createActor<ManagementService>(managementIdlFactory, { agent, canisterId: Principal.managementCanister(), effectiveCanisterId: canisterId });
