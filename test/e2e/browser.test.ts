@@ -1,6 +1,7 @@
 // The chat page in headless Chromium: two tabs join and chat through the gateway, each verifying the canister's
 // certificates in the browser. Saves a screenshot to test-artifacts/chat-browser.png.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -75,4 +76,22 @@ it('two tabs chat through the gateway', async () => {
     expect(await bob.isVisible('#error')).toBe(false);
     mkdirSync(ARTIFACTS, { recursive: true });
     await ada.screenshot({ path: join(ARTIFACTS, 'chat-browser.png') });
+});
+
+it('shows connection errors instead of failing silently', async () => {
+    // A port nobody listens on: reserved, then released.
+    const closedPort = await new Promise<number>((resolve) => {
+        const probe = createServer().listen(0, '127.0.0.1', () => {
+            const { port } = probe.address() as { port: number };
+            probe.close(() => resolve(port));
+        });
+    });
+    const tab = await browser.newPage();
+    await tab.goto(`${page.url}?gateway=ws://127.0.0.1:${closedPort}`);
+    await tab.fill('#nickname', 'eve');
+    await tab.click('#join-button');
+    await tab.waitForSelector('#status[data-state="closed"]', { timeout: 15_000 });
+    expect(await tab.textContent('#error-text')).toBe(`Cannot reach the gateway at ws://127.0.0.1:${closedPort}. Is it running?`);
+    expect(await tab.isDisabled('#send-button')).toBe(true);
+    await tab.close();
 });

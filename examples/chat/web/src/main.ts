@@ -54,7 +54,7 @@ async function main(): Promise<void> {
         element('room').hidden = false;
         session = openChatSession(config, nickname, {
             onState(state, detail) {
-                showStatus(state, detail);
+                showStatus(state, detail, nickname);
                 setComposerEnabled(state === 'open');
                 if (state === 'open') element('text', 'input').focus();
                 if (state === 'closed' && detail) appendNotice(detail);

@@ -15,12 +15,12 @@ export function element<K extends keyof HTMLElementTagNameMap>(id: string, _tag?
     return found as HTMLElementTagNameMap[K];
 }
 
-/** Shows the connection state; `detail` (e.g. a close reason) goes into the tooltip and the text. */
-export function showStatus(state: ConnectionState | 'idle', detail?: string): void {
+/** Shows the connection state (with who you are once open); `detail`, e.g. a close reason, goes into the tooltip. */
+export function showStatus(state: ConnectionState | 'idle', detail?: string, nickname?: string): void {
     const status = element('status');
     status.dataset.state = state;
     status.title = detail ?? '';
-    element('status-text').textContent = STATUS_TEXT[state];
+    element('status-text').textContent = state === 'open' && nickname ? `Connected as ${nickname}` : STATUS_TEXT[state];
 }
 
 export function showError(message: string): void {
