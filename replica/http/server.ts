@@ -26,7 +26,7 @@ import { authorizeReadState } from './read-state-access.ts';
 import { NodeKey } from './node-key.ts';
 import { queryResponseBody, type QueryOutcome } from './query-response.ts';
 import { RequestStatuses } from './request-status.ts';
-import { readStateEntries, type CanisterState, type StateSources, type SubnetState } from './state-tree.ts';
+import { readStateEntries, type StateSources, type SubnetState } from './state-tree.ts';
 import { close, CORS_HEADERS, HttpError, listen, readBody, send } from './transport.ts';
 
 /** The IC's HTTP body limit for ingress (2 MiB payload plus envelope overhead). */
@@ -143,7 +143,7 @@ class HttpApi {
         const envelope = decodeEnvelope(body, 'call');
         const { content, requestId } = envelope;
         checkEffectiveCanister(content, effectiveId, this.replica.canisterRange);
-        authenticate(envelope, { nowNs: this.#nowNs(), targetCanister: effectiveId });
+        authenticate(envelope, { nowNs: this.replica.getTimeNs(), targetCanister: effectiveId });
         if (this.#statuses.has(requestId)) return requestId; // a replay: the IC executes a request once
         this.#statuses.set(requestId, content.sender, { status: 'processing' });
         try {
@@ -170,7 +170,7 @@ class HttpApi {
         const envelope = decodeEnvelope(body, 'query');
         const { content, requestId } = envelope;
         checkEffectiveCanister(content, effectiveId, this.replica.canisterRange);
-        authenticate(envelope, { nowNs: this.#nowNs(), targetCanister: effectiveId });
+        authenticate(envelope, { nowNs: this.replica.getTimeNs(), targetCanister: effectiveId });
         let outcome: QueryOutcome;
         try {
             const { reply } = await this.replica.query(content.canisterId, content.methodName, content.arg, { sender: content.sender });
@@ -185,29 +185,19 @@ class HttpApi {
 
     async #readState(body: Uint8Array, effectiveId: Principal | undefined): Promise<Uint8Array> {
         const envelope = decodeEnvelope(body, 'read_state');
-        authenticate(envelope, { nowNs: this.#nowNs(), targetCanister: effectiveId });
+        authenticate(envelope, { nowNs: this.replica.getTimeNs(), targetCanister: effectiveId });
         authorizeReadState(envelope.content.paths, envelope.content.sender, effectiveId, (id) => this.#statuses.senderOf(id));
         return encodeWithSelfDescribedTag({ certificate: this.#certify(envelope.content.paths) } as never);
     }
 
     #certify(paths: readonly Uint8Array[][]): Uint8Array {
         const sources: StateSources = {
-            timeNs: BigInt(this.replica.certifiedTime) * NANOS_PER_MILLI,
+            timeNs: this.replica.certifiedTimeNs(),
             requestStatus: (id) => this.#statuses.treeEntries(id),
-            canister: (id) => this.#canisterState(id),
+            canister: (id) => this.replica.canisterState(id),
             subnet: this.#subnet
         };
         return this.replica.signCertificate(treeFromPaths(readStateEntries(paths, sources)));
-    }
-
-    #canisterState(id: Principal): CanisterState | undefined {
-        if (!this.replica.canisterIds().some((c) => c.toText() === id.toText())) return undefined;
-        const status = this.replica.canisterStatus(id);
-        return { certifiedData: this.replica.getCertifiedData(id), controllers: status.controllers, moduleHash: status.moduleHash };
-    }
-
-    #nowNs(): bigint {
-        return BigInt(this.replica.getTime()) * NANOS_PER_MILLI;
     }
 }
 

@@ -11,6 +11,7 @@ import { encodeWithSelfDescribedTag } from '@dfinity/cbor';
 import { Principal } from '@dfinity/principal';
 import { fromUtf8, leb128, bytesEqual } from '../bytes.ts';
 import type { Label } from '../hash-tree.ts';
+import type { Replica } from '../index.ts';
 import { HttpError } from './transport.ts';
 
 export type TreeEntry = { path: Label[]; value: Uint8Array };
@@ -24,14 +25,8 @@ export interface StateSources {
     subnet: SubnetState;
 }
 
-export interface CanisterState {
-    certifiedData: Uint8Array;
-    controllers: Principal[];
-    /** SHA-256 of the installed module; undefined when empty. */
-    moduleHash?: Uint8Array;
-    /** Public custom sections (`icp:public <name>`), by name. */
-    metadata?: Map<string, Uint8Array>;
-}
+/** A canister as the state tree shows it: certified data, controllers, module hash, public metadata. */
+export type CanisterState = NonNullable<ReturnType<Replica['canisterState']>>;
 
 export interface SubnetState {
     id: Principal;
@@ -97,7 +92,7 @@ function canisterEntries(path: readonly Uint8Array[], sources: StateSources): Tr
         case 'metadata': {
             if (path.length < 4) throw new HttpError(400, 'Invalid path requested: /canister/<id>/metadata/<name> is required');
             const name = fromUtf8(path[3]);
-            const value = state.metadata?.get(name);
+            const value = state.metadata.get(name);
             return value ? [at(['metadata', path[3]], value)] : [];
         }
         default:
