@@ -18,7 +18,7 @@ export type InstanceHandler = (instance: PicInstance, body: Record<string, unkno
 export const INSTANCE_ROUTES: Record<string, InstanceHandler> = {
     'GET /_/topology': async (instance) => topologyJson(instance.subnets, instance.defaultEffectiveCanisterId),
 
-    'GET /read/get_time': async (instance) => ({ nanos_since_epoch: BigInt(instance.replica.getTime()) * NANOS_PER_MILLI }),
+    'GET /read/get_time': async (instance) => ({ nanos_since_epoch: instance.replica.getTimeNs() }),
 
     'POST /update/set_time': async (instance, body) => {
         instance.replica.setTime(nanosToMillis(body.nanos_since_epoch));
