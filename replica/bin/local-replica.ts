@@ -11,12 +11,16 @@
  *   --seed <text>        root key seed of that replica (deterministic keys)
  *
  * Without --port-file/--port/--ttl and with --http-port, only the IC HTTP interface runs (no idle TTL).
+ * With SHOW_CANISTER_LOGS=1 in the environment, canisters' debug_print output is printed (to stdout).
  */
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { parseCliOptions, USAGE, type CliOptions } from './cli-options.ts';
 import { startPocketIcServer } from '../server/rest-server.ts';
 import { Replica } from '../index.ts';
 import { serveHttp } from '../http/index.ts';
+
+/** Environment switch for canister logs (test/setup/pic-server.ts also shows the server's output with it). */
+const CANISTER_LOGS_ENV = 'SHOW_CANISTER_LOGS';
 
 async function main(options: CliOptions): Promise<void> {
     const cleanups: Array<() => void> = [];
@@ -36,7 +40,11 @@ async function main(options: CliOptions): Promise<void> {
                 exit(0);
             }, options.ttlSeconds * 1000);
         };
-        const server = await startPocketIcServer({ port: options.port, onActivity: resetIdleTimer });
+        const server = await startPocketIcServer({
+            port: options.port,
+            onActivity: resetIdleTimer,
+            printCanisterLogs: process.env[CANISTER_LOGS_ENV] === '1'
+        });
         resetIdleTimer();
         console.log(`[local-replica] PocketIC REST API: ${server.url}`);
         if (options.portFile) {
@@ -49,7 +57,7 @@ async function main(options: CliOptions): Promise<void> {
         }
     }
     if (options.httpPort !== undefined) {
-        const replica = await Replica.create(options.seed === undefined ? {} : { seed: options.seed });
+        const replica = await Replica.create({ seed: options.seed, printLogs: process.env[CANISTER_LOGS_ENV] === '1' });
         // A live replica, as dfx runs one: its clock follows wall time and rounds run (timers fire).
         const http = await serveHttp(replica, { port: options.httpPort, autoProgress: true });
         console.log(`http interface: ${http.url}`);

@@ -35,8 +35,8 @@ export class PicInstance {
      * instance.rootSubnet.id; // the replica's subnet id
      * ```
      */
-    static async create(id: number, kinds: readonly SubnetKind[], initialTimeMs?: number): Promise<PicInstance> {
-        const replica = await Replica.create(initialTimeMs === undefined ? {} : { time: initialTimeMs });
+    static async create(id: number, kinds: readonly SubnetKind[], options: { initialTimeMs?: number; printLogs?: boolean } = {}): Promise<PicInstance> {
+        const replica = await Replica.create({ time: options.initialTimeMs, printLogs: options.printLogs });
         const hostsCanisters = kinds.includes('Application') ? 'Application' : kinds[0];
         const subnets = kinds.map((kind): Subnet => {
             const id = kind === hostsCanisters ? replica.subnetId : derivedSubnetId(replica.subnetId, kind);

@@ -28,6 +28,8 @@ export interface PocketIcServerOptions {
     port?: number;
     /** Called on every request (the executable uses it for its idle TTL). */
     onActivity?: () => void;
+    /** Print every canister's `debug_print` output as `[<canister id>] text` (off by default). */
+    printCanisterLogs?: boolean;
 }
 
 export interface RunningPocketIcServer {
@@ -39,7 +41,7 @@ export interface RunningPocketIcServer {
 
 /** Starts the REST server; resolves once it listens. */
 export async function startPocketIcServer(options: PocketIcServerOptions = {}): Promise<RunningPocketIcServer> {
-    const state = new ServerState();
+    const state = new ServerState(options.printCanisterLogs ?? false);
     const server = createServer((req, res) => {
         options.onActivity?.();
         state.handle(req, res).catch((error: unknown) => answerError(res, error));
@@ -59,6 +61,8 @@ class ServerState {
     readonly #instances: Array<PicInstance | 'Deleted'> = [];
     readonly #blobs = new BlobStore();
     readonly #gateways = new HttpGateways();
+
+    constructor(private readonly printCanisterLogs: boolean) {}
 
     async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
         const method = req.method ?? 'GET';
@@ -105,7 +109,7 @@ class ServerState {
             }
         }
         const id = this.#instances.length;
-        const instance = await PicInstance.create(id, kinds, initialTimeMs(body.initial_time));
+        const instance = await PicInstance.create(id, kinds, { initialTimeMs: initialTimeMs(body.initial_time), printLogs: this.printCanisterLogs });
         this.#instances.push(instance);
         return {
             Created: {

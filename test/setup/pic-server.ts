@@ -32,11 +32,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
     const realBin = process.env.POCKET_IC_BIN;
     const backend: PicBackend = realBin ? 'pocket-ic' : 'local-replica';
     const binPath = realBin || LOCAL_REPLICA_BIN;
-    const server = await PocketIcServer.start({
-        binPath,
-        ttl: SERVER_TTL_SECONDS,
-        showCanisterLogs: process.env.SHOW_CANISTER_LOGS === '1'
-    });
+    // SHOW_CANISTER_LOGS=1 shows canister output: PocketIC writes it to stderr, the embedded replica to stdout.
+    const showLogs = process.env.SHOW_CANISTER_LOGS === '1';
+    const server = await PocketIcServer.start({ binPath, ttl: SERVER_TTL_SECONDS, showCanisterLogs: showLogs, showRuntimeLogs: showLogs && !realBin });
     console.log(`[pic-server] integration suites run against ${backend === 'pocket-ic' ? 'a real PocketIC server' : 'the embedded replica'} (${binPath}) at ${server.getUrl()}`);
     project.provide('PIC_URL', server.getUrl());
     project.provide('PIC_BACKEND', backend);

@@ -100,6 +100,7 @@ export default class {
 
     @update([IDL.Text])
     fail(message: string): void {
+        console.log(`about to trap: ${message}`);
         trap(message);
     }
 }
