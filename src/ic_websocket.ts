@@ -92,7 +92,7 @@ export class IcWebSocket<T> {
     private readonly appMessage: IDL.Type;
     private readonly pending: PendingBroadcasts;
     private ackTimer: bigint | undefined;
-    private keepAliveTimer: bigint | undefined;
+    private timerGeneration = 0;
     private broadcastTimer: bigint | undefined;
 
     constructor(options: IcWebSocketOptions<T>) {
@@ -273,13 +273,19 @@ export class IcWebSocket<T> {
         this.broadcastTimer ??= setTimer(0, () => this.continueBroadcasts());
     }
 
+    /**
+     * (Re)arms the ack interval. A pending keep-alive check is not cleared but disowned: in Azle 0.33, `clearTimer`
+     * of a pending one-shot timer traps (BorrowMutError), so each check runs only if no restart happened since it
+     * was scheduled.
+     */
     private restartTimers(): void {
         if (this.ackTimer !== undefined) clearTimer(this.ackTimer);
-        if (this.keepAliveTimer !== undefined) clearTimer(this.keepAliveTimer);
-        this.keepAliveTimer = undefined;
+        const generation = ++this.timerGeneration;
         this.ackTimer = setTimerInterval(ackTimerSeconds(this.ctx.params.sendAckIntervalMs), () => {
             sendAcksToClients(this.ctx);
-            this.keepAliveTimer = setTimer(Number(CLIENT_KEEP_ALIVE_TIMEOUT_MS / 1000n), () => checkKeepAlive(this.ctx));
+            setTimer(Number(CLIENT_KEEP_ALIVE_TIMEOUT_MS / 1000n), () => {
+                if (generation === this.timerGeneration) checkKeepAlive(this.ctx);
+            });
         });
     }
 }
