@@ -3,6 +3,7 @@
  * Each handler takes the instance and the parsed JSON body and returns the JSON answer.
  */
 import { Principal } from '@dfinity/principal';
+import { ErrorCode, RejectError } from '../index.ts';
 import type { PicInstance } from './instance.ts';
 import type { BlobStore } from './blobstore.ts';
 import { fromBase64, toBase64, toBigInt } from './json.ts';
@@ -94,7 +95,7 @@ export const INSTANCE_ROUTES: Record<string, InstanceHandler> = {
 
     'POST /update/submit_ingress_message': async (instance, body) => {
         const call = canisterCall(body);
-        const refusal = submissionRefusal(instance, call.canisterId, call.method);
+        const refusal = submissionRefusal(instance, call.canisterId);
         if (refusal) return callResultJson({ ok: false, error: refusal }, false);
         const messageId = instance.ingress.submit(() => executeUpdate(instance, call));
         return { Ok: { effective_principal: body.effective_principal ?? 'None', message_id: messageId } };
@@ -107,7 +108,7 @@ export const INSTANCE_ROUTES: Record<string, InstanceHandler> = {
 
     'POST /update/execute_ingress_message': async (instance, body) => {
         const call = canisterCall(body);
-        const refusal = submissionRefusal(instance, call.canisterId, call.method);
+        const refusal = submissionRefusal(instance, call.canisterId);
         if (refusal) return callResultJson({ ok: false, error: refusal }, false);
         const outcome = await instance.ingress.await(instance.ingress.submit(() => executeUpdate(instance, call)));
         return callResultJson(outcome, true);
@@ -143,10 +144,10 @@ async function executeUpdate(instance: PicInstance, call: CanisterCall): Promise
 }
 
 /** Ingress to a canister that does not exist is refused at submission, as PocketIC does. */
-function submissionRefusal(instance: PicInstance, canisterId: Principal, _method: string): Error | undefined {
+function submissionRefusal(instance: PicInstance, canisterId: Principal): RejectError | undefined {
     if (canisterId.toText() === MANAGEMENT.toText()) return undefined;
     if (instance.subnetOf(canisterId)) return undefined;
-    return Object.assign(new Error(`Canister ${canisterId.toText()} not found`), { code: 3, errorCode: 'CanisterNotFound' });
+    return RejectError.of(ErrorCode.CanisterNotFound, `Canister ${canisterId.toText()} not found`);
 }
 
 function messageIdField(body: Record<string, unknown>): string {

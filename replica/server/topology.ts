@@ -5,7 +5,8 @@
  * reports them (kind, id, canister ranges), so pic-js's topology getters work; all of them share the replica's
  * root key, which is why no certificate ever needs a delegation (documented in README.md).
  */
-import { Principal } from '@dfinity/principal';
+import { createHash } from 'node:crypto';
+import type { Principal } from '@dfinity/principal';
 import { toBase64 } from './json.ts';
 
 /** Subnet kinds as PocketIC names them in JSON. */
@@ -82,7 +83,9 @@ export function topologyJson(subnets: readonly Subnet[], defaultEffectiveCaniste
                 s.id.toText(),
                 {
                     subnet_kind: s.kind,
-                    subnet_seed: Array.from(s.id.toUint8Array().slice(0, 32).values()).concat(new Array(Math.max(0, 32 - s.id.toUint8Array().length)).fill(0)),
+                    // PocketIC reports the seed its subnet keys came from; ours derive from the replica seed, so
+                    // report a stable 32-byte stand-in (nothing in pic-js reads it).
+                    subnet_seed: Array.from(createHash('sha256').update(s.id.toUint8Array()).digest()),
                     instruction_config: 'Production',
                     canister_ranges: s.canisterRanges.map((r) => ({
                         start: { canister_id: toBase64(r.start.toUint8Array()) },
