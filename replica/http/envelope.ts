@@ -99,7 +99,8 @@ function common(raw: Record<string, unknown>): CommonContent {
 
 function checkRequestType(raw: Record<string, unknown>, expected: RequestType): void {
     if (raw.request_type !== expected) {
-        throw bad(`content.request_type is ${JSON.stringify(raw.request_type)}, this endpoint expects "${expected}"`);
+        const given = typeof raw.request_type === 'string' ? `"${raw.request_type}"` : `a ${typeof raw.request_type}`;
+        throw bad(`content.request_type is ${given}, this endpoint expects "${expected}"`);
     }
 }
 
@@ -108,14 +109,7 @@ function delegations(value: unknown): SignedDelegation[] {
     return value.map((item, i) => {
         const signed = asMap(item, `sender_delegation[${i}]`);
         const raw = asMap(signed.delegation, `sender_delegation[${i}].delegation`);
-        const targets =
-            raw.targets === undefined
-                ? undefined
-                : Array.isArray(raw.targets)
-                  ? raw.targets.map((t, j) => principal(t, `sender_delegation[${i}].delegation.targets[${j}]`))
-                  : (() => {
-                        throw bad(`sender_delegation[${i}].delegation.targets must be an array`);
-                    })();
+        const targets = raw.targets === undefined ? undefined : principalList(raw.targets, `sender_delegation[${i}].delegation.targets`);
         return {
             delegation: {
                 pubkey: blob(raw.pubkey, `sender_delegation[${i}].delegation.pubkey`),
@@ -126,6 +120,11 @@ function delegations(value: unknown): SignedDelegation[] {
             signature: blob(signed.signature, `sender_delegation[${i}].signature`)
         };
     });
+}
+
+function principalList(value: unknown, what: string): Principal[] {
+    if (!Array.isArray(value)) throw bad(`${what} must be an array`);
+    return value.map((item, j) => principal(item, `${what}[${j}]`));
 }
 
 function asMap(value: unknown, what: string): Record<string, unknown> {
