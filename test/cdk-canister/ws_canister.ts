@@ -89,8 +89,8 @@ export class WsCanister {
         await this.update('test_set_trap', [IDL.Text, IDL.Bool], [handler, enabled], [IDL.Null], Principal.anonymous());
     }
 
-    async broadcast(text: string): Promise<number> {
-        return this.update('test_broadcast', [IDL.Text], [text], [IDL.Nat32], Principal.anonymous());
+    async broadcast(text: string): Promise<{ sent: number; deferred: number }> {
+        return this.update('test_broadcast', [IDL.Text], [text], [IDL.Record({ sent: IDL.Nat32, deferred: IDL.Nat32 })], Principal.anonymous());
     }
 
     async state(): Promise<{ clients: Principal[]; gateways: [Principal, number, number][]; events: string[] }> {
