@@ -10,6 +10,7 @@ import { DelegationChain, DelegationIdentity, Ed25519KeyIdentity } from '@dfinit
 import { Principal } from '@dfinity/principal';
 import { buildCanister, Replica } from '../../replica/index.ts';
 import { serveHttp, type HttpInterface } from '../../replica/http/index.ts';
+import { SeededRandom } from '../support/prng.ts';
 
 let replica: Replica;
 let http: HttpInterface;
@@ -154,6 +155,32 @@ describe('envelopes the IC refuses', () => {
         };
         const res = await post('read_state', encode(await signed(bob, readState)));
         expect(res.status).toBe(403);
+    });
+
+    it('answers arbitrary bodies and mistyped fields without an internal error, and keeps serving', async () => {
+        const rng = new SeededRandom(20261122n);
+        const mistyped = [new Uint8Array(3), 'text', 42, -7, 2n ** 63n, [], {}, [new Uint8Array(1)], { a: 1 }];
+        const pick = () => mistyped[rng.intBetween(0, mistyped.length - 1)];
+        const fields = ['request_type', 'canister_id', 'method_name', 'arg', 'sender', 'ingress_expiry', 'nonce', 'paths'];
+        const bodies: Uint8Array[] = [];
+        for (let i = 0; i < 40; i++) bodies.push(rng.bytes(rng.intBetween(0, 64)));
+        for (let i = 0; i < 60; i++) {
+            const content = callContent(Principal.anonymous(), { [fields[rng.intBetween(0, fields.length - 1)]]: pick() });
+            const envelope: Content = rng.intBetween(0, 3) === 0 ? { content: pick() } : { content };
+            if (rng.intBetween(0, 2) === 0) envelope.sender_delegation = [{ delegation: { pubkey: pick(), expiration: pick(), targets: pick() }, signature: pick() }];
+            bodies.push(encode(envelope));
+        }
+        const statuses = new Set<number>();
+        for (const [i, body] of bodies.entries()) {
+            for (const endpoint of ['call', 'query', 'read_state'] as const) {
+                const res = await post(endpoint, body);
+                // Some mutations stay valid (a 3-byte nonce or arg): those are accepted; nothing may fail inside.
+                expect(res.status, `case ${i} on ${endpoint}: ${res.text}`).toBeLessThan(500);
+                statuses.add(res.status);
+            }
+        }
+        expect(statuses.has(400)).toBe(true);
+        expect((await post('call', encode(await signed(alice, callContent(alice.getPrincipal()))))).status).toBe(202);
     });
 
     it('refuses a query with a bad signature, then still serves good ones', async () => {
