@@ -25,6 +25,11 @@ export interface ReplicaOptions {
     time?: number;
     /** Print each canister `debug_print` to the console as `[<canister id>] text`. */
     printLogs?: boolean;
+    /**
+     * Time step (ns) of a round that follows another without a time change. PocketIC (like the IC's state machine)
+     * uses 1 ns, so every round has its own time; the default 0 keeps time exactly where tests set it.
+     */
+    roundTimeIncrementNs?: bigint;
 }
 
 /** Who sends a call; anonymous when omitted. */
@@ -103,6 +108,7 @@ export class Replica {
         const timeNs = BigInt(Math.round(options.time ?? Date.now())) * NS_PER_MS;
         this.subnet = new Subnet({
             timeNs,
+            roundTimeIncrementNs: options.roundTimeIncrementNs,
             certificates: new DataCertificates(this.key),
             host: { onDebugPrint: options.printLogs ? (canister, text) => console.log(`[${canister.idText}] ${text}`) : undefined }
         });
@@ -131,6 +137,7 @@ export class Replica {
     /** Installs, reinstalls or upgrades code (after which due timers run, e.g. Azle's 0-second seeding timer). */
     async installCode(options: InstallCodeOptions): Promise<void> {
         const sender = options.sender ?? this.defaultSender(options.canisterId);
+        this.subnet.startRound();
         this.management.installCode({
             caller: sender,
             canisterId: options.canisterId,
@@ -276,8 +283,12 @@ export class Replica {
 
     /** Sets the time (ms). Like PocketIC, queries see it only after the next round (`tick`). Time never goes back. */
     setTime(ms: number): void {
-        const ns = BigInt(Math.round(ms)) * NS_PER_MS;
-        if (ns < this.subnet.timeNs) throw new RangeError(`setTime: ${ms} is before the current time ${this.getTime()}`);
+        this.setTimeNs(BigInt(Math.round(ms)) * NS_PER_MS);
+    }
+
+    /** Sets the time in ns (see {@link setTime}). */
+    setTimeNs(ns: bigint): void {
+        if (ns < this.subnet.timeNs) throw new RangeError(`setTime: ${ns} ns is before the current time ${this.subnet.timeNs} ns`);
         this.subnet.timeNs = ns;
     }
 
@@ -307,7 +318,10 @@ export class Replica {
         this.subnet.executeRound();
     }
 
-    /** Runs `rounds` rounds (default 1) without moving time: timers that are due fire, time gets certified. */
+    /**
+     * Runs `rounds` rounds (default 1): timers that are due fire, time gets certified. With `roundTimeIncrementNs`,
+     * each round moves time by that step unless time was moved since the previous round (as on PocketIC).
+     */
     async tick(rounds = 1): Promise<void> {
         for (let i = 0; i < rounds; i++) this.subnet.executeRound();
     }

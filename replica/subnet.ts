@@ -33,6 +33,8 @@ export interface ManagementHandler {
 
 export interface SubnetOptions {
     timeNs: bigint;
+    /** Implicit time step of a round that follows another without a time change (PocketIC: 1 ns; default 0). */
+    roundTimeIncrementNs?: bigint;
     certificates: DataCertificates;
     host: SystemApiHost;
 }
@@ -50,12 +52,15 @@ export class Subnet {
     timeNs: bigint;
     certifiedTimeNs: bigint;
     private readonly queue: (() => void)[] = [];
+    /** Time of the last round; a round never runs at the same time as the previous one. */
+    private lastRoundNs: bigint;
     private nextIndex = CANISTER_RANGE.start;
     private nextContextId = 1;
 
     constructor(private readonly options: SubnetOptions) {
         this.timeNs = options.timeNs;
         this.certifiedTimeNs = options.timeNs;
+        this.lastRoundNs = options.timeNs - 1n;
     }
 
     // ------------------------------------------------------------------ canisters
@@ -97,6 +102,7 @@ export class Subnet {
     /** Runs an update call from a user to completion (including every message it causes), then ends the round. */
     ingressUpdate(canisterId: Principal, method: string, arg: Uint8Array, sender: Principal): IngressResult {
         checkIngressSize(arg);
+        this.startRound();
         if (canisterId.toText() === 'aaaaa-aa') {
             const response = this.managementHandler().handle(method, arg, sender, 0n, true);
             this.drain();
@@ -151,8 +157,23 @@ export class Subnet {
 
     // ------------------------------------------------------------------ time and rounds
 
-    /** Executes one round: due global timers and heartbeats run (each canister at most once), then time is certified. */
+    /**
+     * Starts a round (the one in which the next messages execute). With `roundTimeIncrementNs` > 0 (PocketIC: 1 ns),
+     * time moves on by that much when nothing else moved it since the previous round, so every round has its own
+     * time; with 0 (the default) rounds keep the time the clock shows.
+     */
+    startRound(): void {
+        const increment = this.options.roundTimeIncrementNs ?? 0n;
+        if (increment > 0n && this.timeNs <= this.lastRoundNs) this.timeNs = this.lastRoundNs + increment;
+        this.lastRoundNs = this.timeNs;
+    }
+
+    /**
+     * Executes one round: due global timers and heartbeats run (each canister at most once), then time is
+     * certified.
+     */
     executeRound(): void {
+        this.startRound();
         for (const canister of [...this.canisters.values()]) {
             if (canister.status !== 'running' || !canister.code) continue;
             const exports = canister.code.instance.exports;

@@ -81,4 +81,18 @@ describe('time', () => {
         expect(replica.certifiedTime).toBe(1_700_000_010_000);
         expect(() => replica.setTime(1_600_000_000_000)).toThrow(RangeError);
     });
+
+    it('with roundTimeIncrementNs (PocketIC: 1 ns), every round has its own time', async () => {
+        const replica = await Replica.create({ time: 1_700_000_000_000, roundTimeIncrementNs: 1n });
+        const id = await replica.installCanister({ wasm: await coreWasm(), arg: encode([IDL.Text], ['t']) });
+        // install ran in a round at the start time, and the round after it 1 ns later
+        expect(replica.certifiedTimeNs()).toBe(1_700_000_000_000_000_001n);
+        await replica.tick(3);
+        expect(replica.certifiedTimeNs()).toBe(1_700_000_000_000_000_004n);
+        replica.setTime(1_700_000_010_000);
+        await replica.tick();
+        expect(replica.certifiedTimeNs()).toBe(1_700_000_010_000_000_000n); // time moved: no extra step
+        await replica.update(id, 'increment');
+        expect(replica.getTimeNs()).toBe(1_700_000_010_000_000_002n); // the update's round, then the round after it
+    });
 });
