@@ -1,18 +1,17 @@
 /**
- * The gateway process: an HTTP server on one port answering WebSocket upgrades (any path) and `GET /health`;
- * client sessions grouped per canister, each canister with clients polled by one {@link CanisterPoller}.
+ * The gateway process: an HTTP server on one port answering WebSocket upgrades (any path) and `GET /health`,
+ * a {@link ClientSession} per connection, and the {@link SessionRegistry} grouping them per canister with pollers.
  */
 import type { SignIdentity } from '@dfinity/agent';
-import { Principal } from '@dfinity/principal';
+import type { Principal } from '@dfinity/principal';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
-import { clientKeyText } from './candid.js';
 import { IcClient } from './ic-client.js';
 import { loadOrCreateIdentity } from './identity.js';
 import { createLogger, type Logger, type LogLevel } from './log.js';
-import { CanisterPoller } from './poller.js';
-import { ClientSession, CloseCode, type OutgoingMessageHook } from './session.js';
+import { SessionRegistry, type CanisterStatus } from './registry.js';
+import { ClientSession, CloseCode, type OutgoingMessageHook, type SessionContext } from './session.js';
 
 /** How to run a gateway; only `icUrl` is required. */
 export interface GatewayOptions {
@@ -48,7 +47,7 @@ export interface GatewayStatus {
     icUrl: string;
     uptimeSeconds: number;
     clients: number;
-    canisters: { canisterId: string; clients: number; polling: boolean; nextNonce: string }[];
+    canisters: CanisterStatus[];
 }
 
 /** A running gateway. */
@@ -62,12 +61,6 @@ export interface Gateway {
     status(): GatewayStatus;
     /** Closes every client (1001), stops polling and the server. */
     close(): Promise<void>;
-}
-
-interface CanisterClients {
-    canisterId: Principal;
-    sessions: Map<string, ClientSession>;
-    poller?: CanisterPoller;
 }
 
 /**
@@ -85,76 +78,36 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const identity = options.identity ?? loadOrCreateIdentity(options.dataDir);
     const principal = identity.getPrincipal();
     const ic = await IcClient.connect({ icUrl: options.icUrl, identity, rootKey: options.rootKey });
-    const canisters = new Map<string, CanisterClients>();
+    const registry = new SessionRegistry({ fetchMessages: (canisterId, nonce) => ic.getMessages(canisterId, nonce), pollingIntervalMs, log });
     const startedAt = Date.now();
     // ws_close calls in flight: close() lets them finish so the canister learns about every departed client.
     const pendingCloses = new Set<Promise<void>>();
     let nextSessionId = 1;
 
-    function startPoller(entry: CanisterClients): void {
-        const poller = new CanisterPoller({
-            canisterId: entry.canisterId,
-            intervalMs: pollingIntervalMs,
-            log,
-            fetch: (nonce) => ic.getMessages(entry.canisterId, nonce),
-            hasClients: () => entry.sessions.size > 0,
-            deliver(message, batch) {
-                // Messages for clients not (or no longer) connected here are skipped, as upstream does.
-                entry.sessions.get(clientKeyText(message.client_key))?.deliver({ key: message.key, content: message.content, cert: batch.cert, tree: batch.tree });
-            },
-            onStopped(error) {
-                entry.poller = undefined;
-                if (error) for (const session of entry.sessions.values()) session.terminate(CloseCode.UpstreamFailure, `canister polling failed: ${error.message}`);
-                else if (entry.sessions.size > 0) startPoller(entry); // a client arrived as the poller was ending
-                if (entry.sessions.size === 0) canisters.delete(entry.canisterId.toText());
-            }
-        });
-        entry.poller = poller;
-        poller.start();
-    }
-
-    const context = {
+    const context: SessionContext = {
         gatewayPrincipal: principal,
         log,
         outgoingMessageHook: options.outgoingMessageHook,
         openTimeoutMs: options.openTimeoutMs ?? 60_000,
-        submitCall: (call: Parameters<IcClient['submitCall']>[0]) => ic.submitCall(call),
-        closeClient(canisterId: Principal, key: Parameters<IcClient['closeClient']>[1]): Promise<void> {
+        submitCall: (call) => ic.submitCall(call),
+        closeClient(canisterId, key) {
             const closing = ic.closeClient(canisterId, key);
             pendingCloses.add(closing);
             return closing.finally(() => pendingCloses.delete(closing));
         },
-        register(session: ClientSession): boolean {
-            const canisterId = session.canisterId!;
-            const key = clientKeyText(session.clientKey!);
-            let entry = canisters.get(canisterId.toText());
-            if (!entry) canisters.set(canisterId.toText(), (entry = { canisterId, sessions: new Map() }));
-            if (entry.sessions.has(key)) return false;
-            entry.sessions.set(key, session);
-            if (!entry.poller) startPoller(entry);
-            return true;
-        },
-        unregister(session: ClientSession): void {
-            const entry = canisters.get(session.canisterId!.toText());
-            const key = clientKeyText(session.clientKey!);
-            if (entry?.sessions.get(key) === session) entry.sessions.delete(key);
-        }
+        register: (session) => registry.add(session),
+        unregister: (session) => registry.remove(session)
     };
 
     function status(): GatewayStatus {
-        const list = [...canisters.values()].map((entry) => ({
-            canisterId: entry.canisterId.toText(),
-            clients: entry.sessions.size,
-            polling: entry.poller !== undefined,
-            nextNonce: String(entry.poller?.nonce ?? 0n)
-        }));
+        const canisters = registry.status();
         return {
             status: 'ok',
             principal: principal.toText(),
             icUrl: options.icUrl,
             uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
-            clients: list.reduce((sum, entry) => sum + entry.clients, 0),
-            canisters: list
+            clients: canisters.reduce((sum, entry) => sum + entry.clients, 0),
+            canisters
         };
     }
 
@@ -185,7 +138,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         principal,
         status,
         async close() {
-            for (const entry of canisters.values()) entry.poller?.stop();
+            registry.stopPolling();
             const clients = [...sockets.clients];
             const allClosed = Promise.all(clients.map((client) => new Promise((resolve) => client.once('close', resolve))));
             for (const client of clients) client.close(CloseCode.GoingAway, 'gateway shutting down');

@@ -3,6 +3,7 @@
  * folder's node_modules): it records what the client delivers, reports and how it closes, for assertions.
  * With another `idlFactory` (and message type `M`) it is a client of any IC WebSocket canister.
  */
+import './quiet-client-logs.ts';
 import { Actor, HttpAgent } from '@dfinity/agent';
 import { IcWebSocket, generateRandomIdentity } from 'ic-websocket-js';
 import { chatIdlFactory, type ChatMessage } from '../../../examples/chat/web/src/chat-idl.ts';

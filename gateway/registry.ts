@@ -1,0 +1,105 @@
+/**
+ * The gateway's live state: the connected sessions grouped per canister, and one {@link CanisterPoller} per
+ * canister that has sessions. Pollers start with the first session of a canister and end after the last one left.
+ */
+import type { Principal } from '@dfinity/principal';
+import { clientKeyText, type CanisterOutputCertifiedMessages } from './candid.js';
+import type { Logger } from './log.js';
+import { CanisterPoller } from './poller.js';
+import { CloseCode, type ClientSession } from './session.js';
+
+/** What `GET /health` lists per canister. */
+export interface CanisterStatus {
+    canisterId: string;
+    clients: number;
+    polling: boolean;
+    nextNonce: string;
+}
+
+export interface RegistryOptions {
+    /** One `ws_get_messages({nonce})` for a canister (see `IcClient.getMessages`). */
+    fetchMessages(canisterId: Principal, nonce: bigint): Promise<CanisterOutputCertifiedMessages>;
+    pollingIntervalMs: number;
+    log: Logger;
+}
+
+interface CanisterEntry {
+    canisterId: Principal;
+    sessions: Map<string, ClientSession>;
+    poller?: CanisterPoller;
+}
+
+/**
+ * @example
+ * const registry = new SessionRegistry({ fetchMessages: (id, n) => ic.getMessages(id, n), pollingIntervalMs: 100, log });
+ * registry.add(session);     // after the session's ws_open named its canister and key
+ * registry.remove(session);  // when its WebSocket closed
+ */
+export class SessionRegistry {
+    private readonly canisters = new Map<string, CanisterEntry>();
+    private stopping = false;
+
+    constructor(private readonly options: RegistryOptions) {}
+
+    /** Registers an opening session; false if its client key is already connected here. */
+    add(session: ClientSession): boolean {
+        const canisterId = session.canisterId!;
+        let entry = this.canisters.get(canisterId.toText());
+        if (!entry) this.canisters.set(canisterId.toText(), (entry = { canisterId, sessions: new Map() }));
+        const key = clientKeyText(session.clientKey!);
+        if (entry.sessions.has(key)) return false;
+        entry.sessions.set(key, session);
+        if (!entry.poller && !this.stopping) this.startPoller(entry);
+        return true;
+    }
+
+    remove(session: ClientSession): void {
+        const entry = this.canisters.get(session.canisterId!.toText());
+        if (!entry) return;
+        const key = clientKeyText(session.clientKey!);
+        if (entry.sessions.get(key) === session) entry.sessions.delete(key);
+        // With a poller running, it removes the entry when it ends.
+        if (entry.sessions.size === 0 && !entry.poller) this.canisters.delete(entry.canisterId.toText());
+    }
+
+    status(): CanisterStatus[] {
+        return [...this.canisters.values()].map((entry) => ({
+            canisterId: entry.canisterId.toText(),
+            clients: entry.sessions.size,
+            polling: entry.poller !== undefined,
+            nextNonce: String(entry.poller?.nonce ?? 0n)
+        }));
+    }
+
+    /** Stops every poller for good (gateway shutdown). */
+    stopPolling(): void {
+        this.stopping = true;
+        for (const entry of this.canisters.values()) entry.poller?.stop();
+    }
+
+    private startPoller(entry: CanisterEntry): void {
+        const { options } = this;
+        const poller = new CanisterPoller({
+            canisterId: entry.canisterId,
+            intervalMs: options.pollingIntervalMs,
+            log: options.log,
+            fetch: (nonce) => options.fetchMessages(entry.canisterId, nonce),
+            hasClients: () => entry.sessions.size > 0,
+            deliver(message, batch) {
+                // Messages for clients not (or no longer) connected here are skipped, as upstream does.
+                entry.sessions.get(clientKeyText(message.client_key))?.deliver({ key: message.key, content: message.content, cert: batch.cert, tree: batch.tree });
+            },
+            onStopped: (error) => {
+                entry.poller = undefined;
+                if (error) {
+                    for (const session of entry.sessions.values()) session.terminate(CloseCode.UpstreamFailure, `canister polling failed: ${error.message}`);
+                } else if (entry.sessions.size > 0 && !this.stopping) {
+                    this.startPoller(entry); // a client arrived as the poller was ending
+                }
+                if (entry.sessions.size === 0) this.canisters.delete(entry.canisterId.toText());
+            }
+        });
+        entry.poller = poller;
+        poller.start();
+    }
+}
