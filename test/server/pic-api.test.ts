@@ -182,6 +182,14 @@ describe('instance management', () => {
         expect(await actor.increment()).toBe(1n);
     });
 
+    it('updates settings: new controllers take over', async () => {
+        const { canisterId } = await setupProbe();
+        await pic.updateCanisterSettings({ canisterId, controllers: [bob.getPrincipal()], sender: alice.getPrincipal() });
+        expect((await pic.getControllers(canisterId)).map((p) => p.toText())).toEqual([bob.getPrincipal().toText()]);
+        await expect(pic.stopCanister({ canisterId, sender: alice.getPrincipal() })).rejects.toThrow(/controller/i);
+        await pic.stopCanister({ canisterId, sender: bob.getPrincipal() });
+    });
+
     it('adds cycles, and round-trips stable memory', async () => {
         const { actor, canisterId } = await setupProbe();
         const before = await pic.getCyclesBalance(canisterId);
