@@ -39,10 +39,7 @@ describe('c_ws_get_messages', () => {
         canister = await TestCanister.setup();
     });
     afterAll(() => canister?.tearDown());
-    beforeEach(async () => {
-        await canister.letPendingKeepAliveCheckRun();
-        await canister.wipe();
-    });
+    beforeEach(() => canister.wipe());
 
     it('C1: an unregistered caller gets exactly the empty result (10 cases)', async () => {
         await openAndSend(3); // a registered gateway with messages exists, but is not the caller
@@ -141,7 +138,6 @@ describe('c_ws_get_messages', () => {
 
     it('C5: the ack send deletes up to 5 messages older than the ack interval, keeping the rest certified', async () => {
         for (const n of [3, 4, rng.intBetween(5, 100)]) {
-            await canister.letPendingKeepAliveCheckRun();
             await canister.wipe({ maxNumberOfReturnedMessages: 1000n });
             await openAndSend(n);
             await canister.advanceTime(ACK_INTERVAL_MS + 1);

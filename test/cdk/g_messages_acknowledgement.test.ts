@@ -39,7 +39,6 @@ describe('g_messages_acknowledgement', () => {
     });
     afterAll(() => canister?.tearDown());
     beforeEach(async () => {
-        await canister.letPendingKeepAliveCheckRun();
         await canister.wipe();
         key = { client_principal: CLIENT_1, client_nonce: rng.nextU64() };
     });

@@ -24,10 +24,7 @@ describe('§6.3 invariants and wrong callers', () => {
         canister = await TestCanister.setup();
     });
     afterAll(() => canister?.tearDown());
-    beforeEach(async () => {
-        await canister.letPendingKeepAliveCheckRun();
-        await canister.wipe();
-    });
+    beforeEach(() => canister.wipe());
 
     it('params: an ack interval not above the keep-alive timeout traps and rolls back', async () => {
         const key = keyOf(CLIENT_1);

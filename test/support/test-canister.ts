@@ -153,15 +153,6 @@ export class TestCanister {
     }
 
     /**
-     * Moves the clock past any keep-alive check an earlier ack scheduled, so that the check runs before a `wipe`.
-     * Wiping while that one-shot timer is pending traps in Azle 0.33 (clearTimer of a pending setTimer panics with
-     * "already borrowed"); `invariants.test.ts` tests that case on its own, so the timer scenarios stay testable.
-     */
-    async letPendingKeepAliveCheckRun(): Promise<void> {
-        await this.advanceTime(KEEP_ALIVE_TIMEOUT_MS);
-    }
-
-    /**
      * Moves the clock so that `totalMs` have passed since `sinceMs` (an earlier `pic.getTime()`), counting the time
      * the calls in between took; for reaching a timer due exactly `totalMs` after an earlier event.
      */
