@@ -101,8 +101,14 @@ export class ClientSession {
             this.state = 'open';
             this.context.log.info(`client #${this.id} ${this.describe()} open`);
         }
-        const outgoing = this.context.outgoingMessageHook ? this.context.outgoingMessageHook(message, this.describe()) : [message];
-        for (const frame of outgoing) this.socket.send(encodeCanisterToClientMessage(frame));
+        // A failure here concerns this client only; it must not reach the poller, which serves every client.
+        try {
+            const outgoing = this.context.outgoingMessageHook ? this.context.outgoingMessageHook(message, this.describe()) : [message];
+            for (const frame of outgoing) this.socket.send(encodeCanisterToClientMessage(frame));
+        } catch (error) {
+            this.context.log.error(`client #${this.id}: could not forward a message: ${errorMessage(error)}`);
+            this.terminate(CloseCode.UpstreamFailure, 'internal gateway error');
+        }
     }
 
     /** Closes the connection with a code and a reason the client sees. */
