@@ -7,6 +7,9 @@
  *
  * Suites read the URL with `inject('PIC_URL')` (see `test/setup/ic.ts`, which wraps it in `createPic()`).
  */
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PocketIcServer } from '@dfinity/pic';
 import type { TestProject } from 'vitest/node';
@@ -32,6 +35,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
     const realBin = process.env.POCKET_IC_BIN;
     const backend: PicBackend = realBin ? 'pocket-ic' : 'local-replica';
     const binPath = realBin || LOCAL_REPLICA_BIN;
+    // PocketIcServer.start trusts any port file it finds under this name; one left by a killed run would point it
+    // at a dead port, so clear it first.
+    rmSync(join(tmpdir(), `pocket_ic_${process.ppid}.port`), { force: true });
     // SHOW_CANISTER_LOGS=1 shows canister output: PocketIC writes it to stderr, the embedded replica to stdout.
     const showLogs = process.env.SHOW_CANISTER_LOGS === '1';
     const server = await PocketIcServer.start({ binPath, ttl: SERVER_TTL_SECONDS, showCanisterLogs: showLogs, showRuntimeLogs: showLogs && !realBin });
