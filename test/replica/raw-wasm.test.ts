@@ -1,0 +1,110 @@
+// The System API with a hand-written (non-Azle) canister: no init export, mutable globals and a function table that
+// the replica must reach, traps of every kind with the IC's error codes, stable memory bounds.
+import { Principal } from '@dfinity/principal';
+import wabtInit from 'wabt';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Replica } from '../../replica/index.ts';
+import { patchExports, TABLE_EXPORT } from '../../replica/wasm/patch-exports.ts';
+import { rejectOf } from './support.ts';
+
+const WAT = `(module
+  (import "ic0" "msg_reply" (func $reply))
+  (import "ic0" "msg_reply_data_append" (func $append (param i32 i32)))
+  (import "ic0" "msg_arg_data_size" (func $arg_size (result i32)))
+  (import "ic0" "msg_arg_data_copy" (func $arg_copy (param i32 i32 i32)))
+  (import "ic0" "stable64_grow" (func $stable_grow (param i64) (result i64)))
+  (import "ic0" "stable64_write" (func $stable_write (param i64 i64 i64)))
+  (import "ic0" "stable64_read" (func $stable_read (param i64 i64 i64)))
+  (import "ic0" "certified_data_set" (func $certify (param i32 i32)))
+  (import "ic0" "data_certificate_size" (func $cert_size (result i32)))
+  (memory (export "memory") 1)
+  (global $counter (mut i32) (i32.const 0))
+  (table 2 funcref)
+  (func $reply_arg
+    (call $arg_copy (i32.const 0) (i32.const 0) (call $arg_size))
+    (call $append (i32.const 0) (call $arg_size))
+    (call $reply))
+  (func $reply_counter
+    (i32.store (i32.const 0) (global.get $counter))
+    (call $append (i32.const 0) (i32.const 4))
+    (call $reply))
+  (func (export "canister_update echo") (call $reply_arg))
+  (func (export "canister_update count") (global.set $counter (i32.add (global.get $counter) (i32.const 1))) (call $reply_counter))
+  (func (export "canister_query counter") (call $reply_counter))
+  (func (export "canister_update count_then_unreachable") (global.set $counter (i32.add (global.get $counter) (i32.const 1))) unreachable)
+  (func (export "canister_update reply_twice") (call $reply) (call $reply))
+  (func (export "canister_update out_of_bounds_load") (drop (i32.load (i32.const 70000))))
+  (func (export "canister_update stable_out_of_bounds") (call $stable_write (i64.const 0) (i64.const 0) (i64.const 1)))
+  (func (export "canister_update stable_put")
+    (drop (call $stable_grow (i64.const 2)))
+    (call $arg_copy (i32.const 0) (i32.const 0) (call $arg_size))
+    (call $stable_write (i64.const 65534) (i64.const 0) (i64.extend_i32_u (call $arg_size)))
+    (call $reply))
+  (func (export "canister_query stable_get")
+    (call $stable_read (i64.const 0) (i64.const 65534) (i64.const 4))
+    (call $append (i32.const 0) (i32.const 4))
+    (call $reply))
+  (func (export "canister_update certify_33_bytes") (call $certify (i32.const 0) (i32.const 33)))
+  (func (export "canister_update certificate_in_update") (drop (call $cert_size)))
+)`;
+
+let wasm: Uint8Array;
+let replica: Replica;
+let id: Principal;
+
+beforeAll(async () => {
+    const wabt = await wabtInit();
+    wasm = new Uint8Array(wabt.parseWat('raw.wat', WAT).toBinary({}).buffer);
+    replica = await Replica.create();
+    id = await replica.installCanister({ wasm, arg: new Uint8Array(0) });
+});
+
+const counter = async () => new DataView((await replica.query(id, 'counter', new Uint8Array(0))).reply.buffer).getInt32(0, true);
+
+describe('export patching', () => {
+    it('adds exports for table 0 and the mutable globals, and the module stays valid', () => {
+        const patched = patchExports(wasm);
+        const exports = WebAssembly.Module.exports(new WebAssembly.Module(patched as BufferSource)).map((e) => `${e.kind}:${e.name}`);
+        expect(exports).toContain(`table:${TABLE_EXPORT}`);
+        expect(exports.filter((e) => e.startsWith('global:'))).toHaveLength(1);
+        expect(() => patchExports(Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8))).toThrow(/not a wasm module/);
+    });
+});
+
+describe('a canister without Azle', () => {
+    it('installs without an init export and echoes raw bytes', async () => {
+        const { reply } = await replica.update(id, 'echo', Uint8Array.of(1, 2, 3));
+        expect(reply).toEqual(Uint8Array.of(1, 2, 3));
+    });
+
+    it('rolls back mutable globals on a trap (IC0502 "unreachable")', async () => {
+        await replica.update(id, 'count', new Uint8Array(0));
+        const before = await counter();
+        const error = await rejectOf(replica.update(id, 'count_then_unreachable', new Uint8Array(0)));
+        expect([error.code, error.errorCode]).toEqual([5, 'IC0502']);
+        expect(error.message).toContain('Canister trapped: unreachable');
+        expect(await counter()).toBe(before);
+    });
+
+    it('traps out-of-bounds heap access as the IC words it', async () => {
+        const error = await rejectOf(replica.update(id, 'out_of_bounds_load', new Uint8Array(0)));
+        expect(error.message).toContain('Canister trapped: heap out of bounds');
+    });
+
+    it.each([
+        ['reply_twice', 'the call is already replied'],
+        ['stable_out_of_bounds', 'ic0.stable64_write'],
+        ['certify_33_bytes', 'at most 32'],
+        ['certificate_in_update', 'cannot be executed in update mode']
+    ])('answers contract violations with IC0504 (%s)', async (method, text) => {
+        const error = await rejectOf(replica.update(id, method, new Uint8Array(0)));
+        expect([error.code, error.errorCode]).toEqual([5, 'IC0504']);
+        expect(error.message).toContain(text);
+    });
+
+    it('keeps stable memory written across a page boundary, in 64-bit stable memory', async () => {
+        await replica.update(id, 'stable_put', Uint8Array.of(9, 8, 7, 6));
+        expect((await replica.query(id, 'stable_get', new Uint8Array(0))).reply).toEqual(Uint8Array.of(9, 8, 7, 6));
+        expect(replica.getStableMemory(id).length).toBe(65536 * 2);
+    });
+});
