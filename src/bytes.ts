@@ -67,3 +67,10 @@ export function utf8Bytes(text: string): Uint8Array {
     }
     return out;
 }
+
+/** Lexicographic byte order (the order of StableBTreeMap keys): negative, 0 or positive. */
+export function compareBytes(a: Uint8Array, b: Uint8Array): number {
+    const length = Math.min(a.length, b.length);
+    for (let i = 0; i < length; i++) if (a[i] !== b[i]) return a[i] - b[i];
+    return a.length - b.length;
+}

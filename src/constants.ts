@@ -37,11 +37,11 @@ export const MESSAGES_TO_DELETE_COUNT = 5;
 export const MAX_REPLY_MESSAGES_BYTES = 2 * 1024 * 1024;
 
 /**
- * Not in upstream: a broadcast stops queueing once the current message has used this many instructions (half the
- * 40B update limit, leaving room for certification and the application) and continues in follow-up timer
- * messages, so a broadcast to any number of clients never hits the limit.
+ * Not in upstream: a broadcast, an ack round or a keep-alive check stops once the current message has used this
+ * many instructions (half the 40B limit, leaving room for certification and the application) and continues in
+ * follow-up timer messages, so no number of clients makes them hit the limit.
  */
-export const BROADCAST_INSTRUCTION_BUDGET = 20_000_000_000n;
+export const INSTRUCTION_BUDGET = 20_000_000_000n;
 
 /** Prefix of every debug line the CDK prints, as in the Rust CDK. */
 export const LOG_PREFIX = '[IC-WEBSOCKET-CDK]: ';

@@ -3,7 +3,7 @@
  */
 import { clearTimer, IDL, performanceCounter, setTimer, setTimerInterval } from 'azle';
 import type { Principal } from '@dfinity/principal';
-import { BROADCAST_INSTRUCTION_BUDGET, CLIENT_KEEP_ALIVE_TIMEOUT_MS, LOG_PREFIX } from './constants';
+import { INSTRUCTION_BUDGET, CLIENT_KEEP_ALIVE_TIMEOUT_MS, LOG_PREFIX } from './constants';
 import type { WsResult } from './errors';
 import { icEnvironment } from './ic_environment';
 import { createWsMethods, type WsEndpoints } from './methods';
@@ -148,7 +148,7 @@ export class IcWebSocket<T> {
      * Sends one message to many clients (default: all connected), encoding it once and certifying once.
      *
      * A broadcast never exceeds the instruction limit: once the current message has used
-     * {@link BROADCAST_INSTRUCTION_BUDGET} instructions, the remaining recipients (`deferred` in the result) are
+     * {@link INSTRUCTION_BUDGET} instructions, the remaining recipients (`deferred` in the result) are
      * stored in stable memory and served by follow-up timer messages, seconds later. While a broadcast is pending,
      * later broadcasts queue behind it, so every client sees broadcasts in order; direct `send`s are not held back.
      *
@@ -166,7 +166,7 @@ export class IcWebSocket<T> {
             this.pending.push(bytes, recipients);
             return { sent: 0, failed: [], deferred: recipients.length };
         }
-        const { remaining, ...result } = broadcastToClients(this.ctx, bytes, clients, outOfBroadcastBudget);
+        const { remaining, ...result } = broadcastToClients(this.ctx, bytes, clients, outOfBudget);
         if (remaining.length > 0) {
             this.pending.push(bytes, remaining);
             this.scheduleBroadcastContinuation();
@@ -259,7 +259,7 @@ export class IcWebSocket<T> {
     private continueBroadcasts(): void {
         this.broadcastTimer = undefined;
         for (let next = this.pending.first(); next !== undefined; next = this.pending.first()) {
-            const { remaining, failed } = broadcastToClients(this.ctx, next.content, next.recipients, outOfBroadcastBudget);
+            const { remaining, failed } = broadcastToClients(this.ctx, next.content, next.recipients, outOfBudget);
             for (const failure of failed) this.ctx.env.log(`${LOG_PREFIX}broadcast to ${failure.client.toText()} failed: ${failure.error}`);
             this.pending.update(next.id, next.content, remaining);
             if (remaining.length > 0) {
@@ -274,24 +274,35 @@ export class IcWebSocket<T> {
     }
 
     /**
-     * (Re)arms the ack interval. A pending keep-alive check is not cleared but disowned: in Azle 0.33, `clearTimer`
-     * of a pending one-shot timer traps (BorrowMutError), so each check runs only if no restart happened since it
-     * was scheduled.
+     * (Re)arms the ack interval. Pending one-shot timers (keep-alive check, continuations) are not cleared but
+     * disowned: in Azle 0.33, `clearTimer` of a pending one-shot timer traps (BorrowMutError), so each runs only if
+     * no restart happened since it was scheduled.
      */
     private restartTimers(): void {
         if (this.ackTimer !== undefined) clearTimer(this.ackTimer);
         const generation = ++this.timerGeneration;
-        this.ackTimer = setTimerInterval(ackTimerSeconds(this.ctx.params.sendAckIntervalMs), () => {
-            sendAcksToClients(this.ctx);
-            setTimer(Number(CLIENT_KEEP_ALIVE_TIMEOUT_MS / 1000n), () => {
-                if (generation === this.timerGeneration) checkKeepAlive(this.ctx);
-            });
-        });
+        this.ackTimer = setTimerInterval(ackTimerSeconds(this.ctx.params.sendAckIntervalMs), () => this.ackRound(generation));
+    }
+
+    /** Acks every client (continuing in 0-second timers if the budget runs out), then schedules the keep-alive check. */
+    private ackRound(generation: number, resumeAfter?: Uint8Array): void {
+        if (generation !== this.timerGeneration) return;
+        const next = sendAcksToClients(this.ctx, outOfBudget, resumeAfter);
+        if (next !== undefined) {
+            setTimer(0, () => this.ackRound(generation, next));
+            return;
+        }
+        setTimer(Number(CLIENT_KEEP_ALIVE_TIMEOUT_MS / 1000n), () => this.keepAliveRound(generation));
+    }
+
+    private keepAliveRound(generation: number): void {
+        if (generation !== this.timerGeneration) return;
+        if (!checkKeepAlive(this.ctx, outOfBudget)) setTimer(0, () => this.keepAliveRound(generation));
     }
 }
 
-function outOfBroadcastBudget(): boolean {
-    return performanceCounter(0) > BROADCAST_INSTRUCTION_BUDGET;
+function outOfBudget(): boolean {
+    return performanceCounter(0) > INSTRUCTION_BUDGET;
 }
 
 function checkMemoryIds(ids: WsMemoryIds): void {

@@ -113,6 +113,27 @@ describe('protocol over heap storage', () => {
         expect(closeClient(ctx, late.client_principal)).toEqual({ Ok: null });
     });
 
+    it('splits an ack round and a keep-alive check across messages when the budget runs out', () => {
+        const { ctx, ic } = createContext();
+        const principals = [CLIENT_1, CLIENT_2, GATEWAY_2];
+        principals.forEach((p, i) => wsOpen(ctx, p, { client_nonce: BigInt(i), gateway_principal: GATEWAY_1 }));
+        ic.now += 300n * SECOND;
+        const acksIn = () => poll(ctx).decoded.filter((m) => 'AckMessage' in decodeServiceMessage(m.content)).length;
+        let cursor = sendAcksToClients(ctx, () => true); // one client per "message"
+        const rounds = [acksIn()];
+        while (cursor !== undefined) {
+            cursor = sendAcksToClients(ctx, () => true, cursor);
+            rounds.push(acksIn());
+        }
+        expect(rounds).toEqual([1, 2, 3]); // one client per message, each acked exactly once
+        ic.now += 60n * SECOND + 1n;
+        expect(checkKeepAlive(ctx, () => true)).toBe(false);
+        expect(ctx.store.clientCount()).toBe(2);
+        expect(checkKeepAlive(ctx, () => true)).toBe(false);
+        expect(checkKeepAlive(ctx, () => true)).toBe(true);
+        expect(ctx.store.clientCount()).toBe(0);
+    });
+
     it('replaces the session of a principal that opens again, calling onClose once', () => {
         const closed: string[] = [];
         const { ctx } = createContext({}, { onClose: (p) => closed.push(p.toText()) });
