@@ -117,3 +117,32 @@ export function encodeInitArgs(maxNumberOfReturnedMessages: bigint, sendAckInter
 
 /** The same types built with @dfinity/candid, for encoding raw arguments and decoding raw replies in tests. */
 export const wsTypes = wsCandidTypes(IDL);
+
+/**
+ * Our test canister's test-only methods beyond spec §6.1 (hidden from its Candid): handler events and gateway
+ * bookkeeping, for the §6.3 invariants about handlers and gateway client counts.
+ */
+export interface TestCanisterIntrospection {
+    test_state(): Promise<{
+        clients: Principal[];
+        /** `[gateway, connected clients, queued messages]` for every registered gateway. */
+        gateways: [Principal, number, number][];
+        /** The last 100 handler calls: `open <principal>`, `message <principal> <byte length>`, `close <principal>`. */
+        events: string[];
+    }>;
+}
+
+export const introspectionIdlFactory = ({ IDL: idl }: { IDL: IdlNamespace }) =>
+    idl.Service({
+        test_state: idl.Func(
+            [],
+            [
+                idl.Record({
+                    clients: idl.Vec(idl.Principal),
+                    gateways: idl.Vec(idl.Tuple(idl.Principal, idl.Nat32, idl.Nat32)),
+                    events: idl.Vec(idl.Text)
+                })
+            ],
+            ['query']
+        )
+    });

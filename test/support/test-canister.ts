@@ -8,11 +8,13 @@ import { decodeServiceMessage, encodeAppMessage, type ServiceMessage } from './s
 import {
     type CanisterOutputCertifiedMessages,
     type ClientKey,
+    type TestCanisterIntrospection,
     type TestCanisterService,
     type WebsocketMessage,
     type WsResult,
     encodeInitArgs,
-    idlFactory
+    idlFactory,
+    introspectionIdlFactory
 } from './test-canister-interface.ts';
 import { decodeWebsocketMessage } from './websocket-message-cbor.ts';
 
@@ -126,6 +128,20 @@ export class TestCanister {
     async pollDecoded(gateway: Principal, nonce: bigint): Promise<DecodedBatch> {
         const batch = await this.getMessages(gateway, nonce);
         return { batch, messages: batch.messages.map((m) => decodeWebsocketMessage(m.content)) };
+    }
+
+    /**
+     * Handler events and gateway bookkeeping from the test canister's test-only `test_state` query (not part of
+     * spec §6.1), with principals as text.
+     */
+    async introspect(): Promise<{ clients: string[]; gateways: Map<string, { clients: number; queued: number }>; events: string[] }> {
+        const actor = this.pic.createActor<TestCanisterIntrospection>(introspectionIdlFactory as never, this.canisterId as never);
+        const state = await actor.test_state();
+        return {
+            clients: state.clients.map((p) => p.toText()),
+            gateways: new Map(state.gateways.map(([g, clients, queued]) => [g.toText(), { clients, queued }])),
+            events: state.events
+        };
     }
 
     /** The test canister's `send`: each text becomes a Candid `record { text }` app message. */
