@@ -3,6 +3,7 @@
  *
  * The reject code is the first digit of the error code (IC0503 → 5), as on the IC.
  */
+import { instructionLimitMessage } from './metering/index.ts';
 
 /** The IC's reject codes. */
 export const RejectCode = {
@@ -109,7 +110,7 @@ export const errorText = {
         `Error from Canister ${id}: Canister violated contract: ${what}.\n` +
         `This is likely an error with the compiler/CDK toolchain being used to build the canister. ${docs('contract-violation')}`,
     instructionLimit: (id: string, limit: bigint) =>
-        `Error from Canister ${id}: Canister exceeded the limit of ${limit} instructions for single message execution.\n` +
+        `Error from Canister ${id}: ${instructionLimitMessage(limit)}\n` +
         `Try optimizing this method to consume fewer instructions or split the work across multiple messages. ${docs('instruction-limit-exceeded')}`,
     invalidController: (id: string, controllers: string[], sender: string) =>
         `Only the controllers of the canister ${id} can control it.\n` +
