@@ -5,7 +5,7 @@
  */
 import { IDL } from '@dfinity/candid';
 import { Principal } from '@dfinity/principal';
-import { sha256 } from '@noble/hashes/sha2';
+import { sha256 } from './hash.ts';
 import { bytesEqual, concatBytes, toHex } from './bytes.ts';
 import type { Canister } from './canister.ts';
 import { ErrorCode, errorText, RejectError } from './errors.ts';

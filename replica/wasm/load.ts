@@ -5,7 +5,7 @@
  * (or many test files in one worker) pays for this once.
  */
 import { gunzipSync } from 'node:zlib';
-import { sha256 } from '@noble/hashes/sha2';
+import { sha256 } from '../hash.ts';
 import { instrumentWasm } from '../metering/index.ts';
 import { toHex } from '../bytes.ts';
 import { patchExports } from './patch-exports.ts';
