@@ -60,6 +60,7 @@ const wsInterface: IDL.InterfaceFactory = ({ IDL: idl }) =>
 export class IcClient {
     private constructor(
         private readonly agent: HttpAgent,
+        private readonly pollAgent: HttpAgent,
         private readonly icUrl: string,
         private readonly pollTimeoutMs: number
     ) {}
@@ -77,7 +78,16 @@ export class IcClient {
             const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0];
             throw new Error(`cannot reach the IC at ${options.icUrl} to fetch its root key: ${reason}`);
         });
-        return new IcClient(agent, options.icUrl, options.pollTimeoutMs ?? 5_000);
+        // The poller is its own retry loop: without the agent's retries (which back off for seconds), an endpoint
+        // outage shows up at the next poll instead of stalling it.
+        const pollAgent = await HttpAgent.create({
+            host: options.icUrl,
+            identity: options.identity,
+            verifyQuerySignatures: mainnet,
+            rootKey: agent.rootKey ?? undefined,
+            retryTimes: 0
+        });
+        return new IcClient(agent, pollAgent, options.icUrl, options.pollTimeoutMs ?? 5_000);
     }
 
     /** The root key in use (DER), for clients that need the same one. */
@@ -110,7 +120,7 @@ export class IcClient {
         const arg = IDL.encode([CanisterWsGetMessagesArgumentsIdl], [{ nonce }]);
         let response;
         try {
-            response = await withTimeout(this.agent.query(canisterId, { methodName: 'ws_get_messages', arg }), this.pollTimeoutMs);
+            response = await withTimeout(this.pollAgent.query(canisterId, { methodName: 'ws_get_messages', arg }), this.pollTimeoutMs);
         } catch (error) {
             throw new PollError(`ws_get_messages failed: ${error instanceof Error ? error.message : String(error)}`, false);
         }

@@ -1,16 +1,28 @@
 // Two unmodified ic-websocket-js clients chat through our gateway with the real chat canister running in the
 // embedded replica; the client verifies every canister message's certificate before delivering it.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startGateway, type Gateway } from '../../gateway/index.ts';
+import { createLogger, startGateway, type Gateway } from '../../gateway/index.ts';
 import { ChatClient, type ChatMessage } from './support/chat-client.ts';
 import { startChatNetwork, type ChatNetwork } from './support/chat-network.ts';
 
 let network: ChatNetwork;
 let gateway: Gateway;
+// The gateway's log lines, kept for assertions (and printed from warn up).
+const gatewayLog: string[] = [];
+const printWarnings = createLogger('warn');
 
 beforeAll(async () => {
     network = await startChatNetwork();
-    gateway = await startGateway({ icUrl: network.url, port: 0, logLevel: 'warn' });
+    gateway = await startGateway({
+        icUrl: network.url,
+        port: 0,
+        logger: {
+            debug: (line) => gatewayLog.push(line),
+            info: (line) => gatewayLog.push(line),
+            warn: (line) => (gatewayLog.push(line), printWarnings.warn(line)),
+            error: (line) => (gatewayLog.push(line), printWarnings.error(line))
+        }
+    });
 });
 afterAll(async () => {
     await gateway?.close();
@@ -61,4 +73,22 @@ it('serves several canisters at once without mixing their messages', async () =>
     expect(gateway.status().canisters.map((c) => c.canisterId).sort()).toEqual([network.canisterId, second.toText()].sort());
     ada.close();
     carol.close();
+});
+
+it('keeps polling through an outage of the IC endpoint', async () => {
+    const options = { gatewayUrl: gateway.url, networkUrl: network.url, canisterId: network.canisterId };
+    const [ada, bob] = await Promise.all([ChatClient.connect(options), ChatClient.connect(options)]);
+    ada.send({ Join: { nickname: 'ada' } });
+    bob.send({ Join: { nickname: 'bob' } });
+    await ada.waitFor((m) => 'Joined' in m && m.Joined.nickname === 'bob');
+    // Polls fail for a while (network errors are retried, not fatal), then the same endpoint is back.
+    await network.interruptHttp(1_000);
+    bob.send({ Post: { text: 'still there?' } });
+    await ada.waitFor(posted('bob', 'still there?'));
+    expect([...ada.errors, ...bob.errors]).toEqual([]);
+    expect(gatewayLog.join('\n')).toMatch(new RegExp(`polling ${network.canisterId} failed, retrying: .*fetch failed`));
+    expect(gatewayLog.join('\n')).toMatch(new RegExp(`polling ${network.canisterId} recovered after \\d+ ms`));
+    expect(gateway.status().canisters.find((c) => c.canisterId === network.canisterId)).toMatchObject({ clients: 2, polling: true });
+    ada.close();
+    bob.close();
 });

@@ -10,6 +10,8 @@ export interface ChatNetwork {
     /** IC HTTP endpoint (what `networkUrl` and the gateway's `icUrl` point at). */
     url: string;
     canisterId: string;
+    /** Takes the HTTP interface down for `ms`, then serves it again on the same port (an IC endpoint outage). */
+    interruptHttp(ms: number): Promise<void>;
     close(): Promise<void>;
 }
 
@@ -18,6 +20,17 @@ export async function startChatNetwork(): Promise<ChatNetwork> {
     const wasm = await buildCanister('chat');
     const replica = await Replica.create();
     const canisterId = await replica.installCanister({ wasm });
-    const http = await serveHttp(replica, { port: 0, autoProgress: true });
-    return { replica, url: http.url, canisterId: canisterId.toText(), close: () => http.close() };
+    let http = await serveHttp(replica, { port: 0, autoProgress: true });
+    const port = http.port;
+    return {
+        replica,
+        url: http.url,
+        canisterId: canisterId.toText(),
+        async interruptHttp(ms) {
+            await http.close();
+            await new Promise((resolve) => setTimeout(resolve, ms));
+            http = await serveHttp(replica, { port, autoProgress: true });
+        },
+        close: () => http.close()
+    };
 }
