@@ -17,6 +17,8 @@ export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CACHE_DIR = join(PROJECT_ROOT, '.cache', 'canisters');
 /** A lock older than this belongs to a crashed build and is broken. */
 const STALE_LOCK_MS = 5 * 60_000;
+/** Cached builds kept per canister (older ones are deleted: src/ changes often, and each build is ~3.5 MB). */
+const KEEP_BUILDS = 3;
 
 interface DfxCanister {
     type: string;
@@ -75,6 +77,15 @@ function tryLock(lockPath: string): boolean {
     }
 }
 
+/** Deletes all but the newest {@link KEEP_BUILDS} cached builds of `name`. */
+function pruneOldBuilds(name: string): void {
+    const builds = readdirSync(CACHE_DIR)
+        .filter((file) => file.startsWith(`${name}-`) && file.endsWith('.wasm'))
+        .map((file) => ({ path: join(CACHE_DIR, file), mtime: statSync(join(CACHE_DIR, file)).mtimeMs }))
+        .sort((a, b) => b.mtime - a.mtime);
+    for (const old of builds.slice(KEEP_BUILDS)) rmSync(old.path, { force: true });
+}
+
 /**
  * Builds (or fetches from the cache) the wasm of canister `name` from dfx.json.
  *
@@ -108,6 +119,7 @@ export async function buildCanister(name: string): Promise<Uint8Array> {
         const temporary = `${cached}.${process.pid}.tmp`;
         writeFileSync(temporary, wasm);
         renameSync(temporary, cached); // atomic: readers never see a partial file
+        pruneOldBuilds(name);
         return new Uint8Array(wasm);
     } finally {
         rmSync(lock, { force: true });
