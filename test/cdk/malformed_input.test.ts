@@ -1,8 +1,8 @@
 import { IDL } from '@dfinity/candid';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { CLIENT_1, GATEWAY_1 } from '../support/principals.ts';
 import { SeededRandom } from '../support/prng.ts';
-import { TestCanister, clientMessage } from '../support/test-canister.ts';
+import { clientMessage, useTestCanister } from '../support/test-canister.ts';
 import type { CanisterOutputMessage } from '../support/test-canister-interface.ts';
 import { wsTypes } from '../support/test-canister-interface.ts';
 
@@ -23,24 +23,22 @@ const MALFORMED_ARGUMENTS: Record<string, Uint8Array> = {
 
 // Malformed Candid to each endpoint is refused with a reject (not an Err value, not a crash), and changes nothing.
 describe('malformed Candid to each endpoint', () => {
-    let canister: TestCanister;
+    const suite = useTestCanister({ wipeBeforeEach: false });
     const key = { client_principal: CLIENT_1, client_nonce: new SeededRandom(0x3adn).nextU64() };
     let queuedBefore: CanisterOutputMessage[];
 
     beforeAll(async () => {
-        canister = await TestCanister.setup();
-        expect(await canister.open(key, GATEWAY_1)).toEqual({ Ok: null });
-        expect(await canister.message(CLIENT_1, clientMessage(key, 1n))).toEqual({ Ok: null });
-        expect(await canister.send(CLIENT_1, ['one', 'two'])).toEqual({ Ok: null });
-        queuedBefore = (await canister.pollVerified(GATEWAY_1, 0n)).batch.messages;
+        expect(await suite.canister.open(key, GATEWAY_1)).toEqual({ Ok: null });
+        expect(await suite.canister.message(CLIENT_1, clientMessage(key, 1n))).toEqual({ Ok: null });
+        expect(await suite.canister.send(CLIENT_1, ['one', 'two'])).toEqual({ Ok: null });
+        queuedBefore = (await suite.canister.pollVerified(GATEWAY_1, 0n)).batch.messages;
     });
-    afterAll(() => canister?.tearDown());
 
     for (const [description, arg] of Object.entries(MALFORMED_ARGUMENTS)) {
         for (const method of UPDATE_METHODS) {
             it(`${method} rejects ${description}`, async () => {
-                const call = canister.pic.updateCall({
-                    canisterId: canister.canisterId as never,
+                const call = suite.canister.pic.updateCall({
+                    canisterId: suite.canister.canisterId as never,
                     method,
                     arg,
                     sender: CLIENT_1 as never
@@ -49,8 +47,8 @@ describe('malformed Candid to each endpoint', () => {
             });
         }
         it(`ws_get_messages (query) rejects ${description}`, async () => {
-            const call = canister.pic.queryCall({
-                canisterId: canister.canisterId as never,
+            const call = suite.canister.pic.queryCall({
+                canisterId: suite.canister.canisterId as never,
                 method: 'ws_get_messages',
                 arg,
                 sender: GATEWAY_1 as never
@@ -60,11 +58,11 @@ describe('malformed Candid to each endpoint', () => {
     }
 
     it('leaves the state unchanged: same certified queue, same client, same sequence numbers', async () => {
-        const after = (await canister.pollVerified(GATEWAY_1, 0n)).batch.messages;
+        const after = (await suite.canister.pollVerified(GATEWAY_1, 0n)).batch.messages;
         expect(after.map((m) => m.key)).toEqual(queuedBefore.map((m) => m.key));
         expect(after.map((m) => m.content)).toEqual(queuedBefore.map((m) => m.content));
-        expect(await canister.message(CLIENT_1, clientMessage(key, 2n))).toEqual({ Ok: null });
-        expect(await canister.send(CLIENT_1, ['three'])).toEqual({ Ok: null });
-        expect((await canister.getMessages(GATEWAY_1, 0n)).messages).toHaveLength(queuedBefore.length + 1);
+        expect(await suite.canister.message(CLIENT_1, clientMessage(key, 2n))).toEqual({ Ok: null });
+        expect(await suite.canister.send(CLIENT_1, ['three'])).toEqual({ Ok: null });
+        expect((await suite.canister.getMessages(GATEWAY_1, 0n)).messages).toHaveLength(queuedBefore.length + 1);
     });
 });

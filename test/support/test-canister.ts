@@ -1,4 +1,5 @@
 import type { Actor, PocketIc } from '@dfinity/pic';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { Principal } from '@dfinity/principal';
 import { buildCanister } from '../../replica/index.ts';
 import { createPic, rootKeyOf } from '../setup/ic.ts';
@@ -196,6 +197,37 @@ export class TestCanister {
     tearDown(): Promise<void> {
         return this.pic.tearDown();
     }
+}
+
+/**
+ * Registers the usual hooks of a conformance suite in the calling `describe`: the test canister is installed once
+ * before all tests and torn down after them, and wiped before each test unless `wipeBeforeEach` is false (for
+ * suites whose tests build on each other). Hooks the suite registers afterwards run after the install.
+ *
+ * @example
+ * ```ts
+ * describe('e_send', () => {
+ *     const suite = useTestCanister();
+ *     it('E1', async () => expect(await suite.canister.send(CLIENT_2, ['hi'])).toHaveProperty('Err'));
+ * });
+ * ```
+ */
+export function useTestCanister(
+    options: { params?: TestCanisterParams; wipeBeforeEach?: boolean } = {}
+): { readonly canister: TestCanister } {
+    let installed: TestCanister | undefined;
+    const suite = {
+        get canister(): TestCanister {
+            if (installed === undefined) throw new Error('the test canister is only available inside hooks and tests');
+            return installed;
+        }
+    };
+    beforeAll(async () => {
+        installed = await TestCanister.setup(options.params);
+    });
+    afterAll(() => installed?.tearDown());
+    if (options.wipeBeforeEach ?? true) beforeEach(() => suite.canister.wipe());
+    return suite;
 }
 
 /** A `WebsocketMessage` as a client would send it to `ws_message`. */
