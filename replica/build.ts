@@ -80,7 +80,7 @@ function tryLock(lockPath: string): boolean {
 /** Deletes all but the newest {@link KEEP_BUILDS} cached builds of `name`. */
 function pruneOldBuilds(name: string): void {
     const builds = readdirSync(CACHE_DIR)
-        .filter((file) => file.startsWith(`${name}-`) && file.endsWith('.wasm'))
+        .filter((file) => file.length === name.length + 30 && file.startsWith(`${name}-`) && /^[0-9a-f]{24}\.wasm$/.test(file.slice(name.length + 1)))
         .map((file) => ({ path: join(CACHE_DIR, file), mtime: statSync(join(CACHE_DIR, file)).mtimeMs }))
         .sort((a, b) => b.mtime - a.mtime);
     for (const old of builds.slice(KEEP_BUILDS)) rmSync(old.path, { force: true });
