@@ -55,6 +55,7 @@ async function main(): Promise<void> {
     );
 
     process.stdout.write(`page: ${page.url}\ngateway: ${gateway.url}\nreplica: ${http.url}\ncanister: ${canisterId.toText()}\nready\n`);
+    log(`open ${page.url} in two browser tabs and chat; Ctrl-C stops everything`);
 
     let stopping = false;
     const stop = async () => {
