@@ -220,7 +220,10 @@ export function createSystemApi(canister: Canister, host: SystemApiHost): Record
             if (bytes.length > 29) contractViolation(`ic0.is_controller: the principal is ${bytes.length} bytes long (at most 29)`);
             return canister.isController(Principal.fromUint8Array(bytes)) ? 1 : 0;
         },
-        in_replicated_execution: () => (exec('in_replicated_execution').kind === 'query' || canister.current?.kind === 'inspect_message' ? 0 : 1),
+        in_replicated_execution: () => {
+            const kind = exec('in_replicated_execution').kind;
+            return kind === 'query' || kind === 'inspect_message' ? 0 : 1; // both run on a single replica
+        },
         debug_print: (src: number, size: number) => {
             exec('debug_print');
             const text = fromUtf8(read('debug_print', src, size));
