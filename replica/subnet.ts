@@ -106,7 +106,7 @@ export class Subnet {
         if (canisterId.toText() === 'aaaaa-aa') {
             const response = this.managementHandler().handle(method, arg, sender, 0n, true);
             this.drain();
-            this.endRound();
+            this.executeRound();
             return { response, instructions: 0n };
         }
         const canister = this.canister(canisterId);
@@ -116,7 +116,7 @@ export class Subnet {
         const context = this.newContext(sender, true, 0n, (r) => (response = r));
         this.startCall(canister, method, arg, context);
         this.drain();
-        this.endRound();
+        this.executeRound(); // the rounds that follow: timers due now run, the time gets certified
         if (!response) throw new Error(`the call to ${canister.idText}.${method} never completed`);
         return { response, instructions: context.instructions };
     }
@@ -186,10 +186,6 @@ export class Subnet {
             this.drain();
         }
         this.certifiedTimeNs = this.timeNs;
-    }
-
-    private endRound(): void {
-        this.executeRound();
     }
 
     private runSystemTask(canister: Canister, kind: MessageKind, fn: () => void): void {
