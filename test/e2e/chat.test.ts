@@ -1,15 +1,20 @@
 // Two unmodified ic-websocket-js clients chat through our gateway with the real chat canister running in the
 // embedded replica; the client verifies every canister message's certificate before delivering it.
+import { encodeWithSelfDescribedTag } from '@dfinity/cbor';
+import { IDL } from '@dfinity/candid';
+import { Ed25519KeyIdentity } from '@dfinity/identity';
+import { Principal } from '@dfinity/principal';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import { createLogger, startGateway, type Gateway } from '../../gateway/index.ts';
 import { ChatClient, type ChatMessage } from './support/chat-client.ts';
 import { startChatNetwork, type ChatNetwork } from './support/chat-network.ts';
 
 let network: ChatNetwork;
 let gateway: Gateway;
-// The gateway's log lines, kept for assertions (and printed from warn up).
+// The gateway's log lines, kept for assertions (errors are printed too).
 const gatewayLog: string[] = [];
-const printWarnings = createLogger('warn');
+const printErrors = createLogger('error');
 
 beforeAll(async () => {
     network = await startChatNetwork();
@@ -19,8 +24,8 @@ beforeAll(async () => {
         logger: {
             debug: (line) => gatewayLog.push(line),
             info: (line) => gatewayLog.push(line),
-            warn: (line) => (gatewayLog.push(line), printWarnings.warn(line)),
-            error: (line) => (gatewayLog.push(line), printWarnings.error(line))
+            warn: (line) => gatewayLog.push(line),
+            error: (line) => (gatewayLog.push(line), printErrors.error(line))
         }
     });
 });
@@ -91,4 +96,36 @@ it('keeps polling through an outage of the IC endpoint', async () => {
     expect(gateway.status().canisters.find((c) => c.canisterId === network.canisterId)).toMatchObject({ clients: 2, polling: true });
     ada.close();
     bob.close();
+});
+
+it('closes a client whose ws_open the IC refuses, with the IC\'s reason', async () => {
+    // A well-formed envelope with a forged signature: the gateway relays it unchanged and the IC refuses it.
+    const identity = Ed25519KeyIdentity.generate();
+    const arg = IDL.encode([IDL.Record({ client_nonce: IDL.Nat64, gateway_principal: IDL.Principal })], [
+        { client_nonce: 1n, gateway_principal: Principal.fromText(gateway.principal.toText()) }
+    ]);
+    const frame = encodeWithSelfDescribedTag({
+        envelope: {
+            content: {
+                request_type: 'call',
+                canister_id: Principal.fromText(network.canisterId).toUint8Array(),
+                method_name: 'ws_open',
+                arg: new Uint8Array(arg),
+                sender: identity.getPrincipal().toUint8Array(),
+                ingress_expiry: BigInt(Date.now() + 180_000) * 1_000_000n,
+                nonce: new Uint8Array(16)
+            },
+            sender_pubkey: new Uint8Array(identity.getPublicKey().toDer()),
+            sender_sig: new Uint8Array(64)
+        }
+    });
+    const closed = await new Promise<{ code: number; reason: string }>((resolve, reject) => {
+        const socket = new WebSocket(gateway.url);
+        socket.once('message', () => socket.send(frame));
+        socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() }));
+        socket.on('error', reject);
+    });
+    expect(closed.code).toBe(1011);
+    expect(closed.reason).toMatch(/^ws_open refused: IC refused ws_open \(HTTP 4\d\d\)/);
+    await expect.poll(() => gateway.status().clients).toBe(0);
 });
