@@ -108,6 +108,27 @@ describe('control', () => {
         expect(await greeting(replica, id)).toEqual(['by bob']);
     });
 
+    it('copies stable memory between canisters; the copy is what the StableBTreeMap reads after an upgrade', async () => {
+        const { replica, id, wasm } = await replicaWithCore('a');
+        await callUpdate(replica, id, 'put', [IDL.Text, IDL.Text], ['copied', 'yes']);
+        const other = await replica.installCanister({ wasm, arg: encode([IDL.Text], ['b']) });
+        replica.setStableMemory(other, replica.getStableMemory(id));
+        await replica.upgradeCanister(other, wasm, { arg: encode([IDL.Text], ['b2']) });
+        expect(await callQuery(replica, other, 'get', [IDL.Text], ['copied'], IDL.Opt(IDL.Text))).toEqual(['yes']);
+        expect(await greeting(replica, other)).toEqual(['b2']);
+    });
+
+    it('reports status: module hash of the installed bytes, cycles, memory', async () => {
+        const { createHash } = await import('node:crypto');
+        const { replica, id, wasm } = await replicaWithCore();
+        const status = replica.canisterStatus(id);
+        expect(Buffer.from(status.moduleHash!).toString('hex')).toBe(createHash('sha256').update(wasm).digest('hex'));
+        expect(status.memorySize).toBeGreaterThan(10n * 1024n * 1024n);
+        const cycles = replica.getCycles(id);
+        expect(replica.addCycles(id, 5n)).toBe(cycles + 5n);
+        expect(replica.canisterState(id)?.controllers).toEqual(status.controllers);
+    });
+
     it('runs many canisters side by side with separate state', async () => {
         const replica = await Replica.create();
         const wasm = await coreWasm();
