@@ -1,15 +1,16 @@
 // Bundles the page's script (src/main.ts and ic-websocket-js with @dfinity/agent 2.x) into dist/app.js for browsers.
 // Usage: node build.mjs [--minify]; also imported by `npm start` as buildPage().
 import { build } from 'esbuild';
-import { dirname, join } from 'node:path';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-/** Writes dist/app.js next to index.html and style.css; resolves to the bundle's path. */
+/** Writes dist/app.js (and its source map) next to index.html and style.css; resolves to the bundle's path. */
 export async function buildPage({ minify = false } = {}) {
     const outfile = join(here, 'dist', 'app.js');
-    await build({
+    const result = await build({
         entryPoints: [join(here, 'src', 'main.ts')],
         bundle: true,
         format: 'esm',
@@ -18,10 +19,19 @@ export async function buildPage({ minify = false } = {}) {
         outfile,
         minify,
         sourcemap: true,
+        write: false,
         logLevel: 'warning',
         // ic-websocket-js reads process.env.LOG_LEVEL for its logger; browsers have no process.
         define: { 'process.env.LOG_LEVEL': '"warn"', global: 'globalThis' }
     });
+    // Written to a temporary name, then renamed: a server already serving dist/ (another `npm start`, a test
+    // running in parallel) never reads a half-written bundle.
+    await mkdir(dirname(outfile), { recursive: true });
+    for (const file of result.outputFiles) {
+        const temporary = join(dirname(file.path), `.${basename(file.path)}.${process.pid}.tmp`);
+        await writeFile(temporary, file.contents);
+        await rename(temporary, file.path);
+    }
     return outfile;
 }
 
