@@ -41,6 +41,7 @@ export class PollError extends Error {
 
 const MAINNET_HOSTS = ['icp0.io', 'icp-api.io', 'ic0.app'];
 const SYS_TRANSIENT = 2;
+const SUBMIT_TIMEOUT_MS = 30_000;
 
 /** True for the IC's public boundary nodes, where the root key is the well-known one and is never fetched. */
 export function isMainnetUrl(url: string): boolean {
@@ -101,7 +102,13 @@ export class IcClient {
      */
     async submitCall(call: RelayedCall): Promise<void> {
         const url = new URL(`/api/v2/canister/${call.canisterId.toText()}/call`, this.icUrl);
-        const response = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/cbor' }, body: new Uint8Array(call.envelope) });
+        // Bounded, so an unresponsive endpoint cannot hold this client's later calls (relayed in order) forever.
+        const response = await fetch(url, {
+            method: 'POST',
+            headers: { 'Content-Type': 'application/cbor' },
+            body: new Uint8Array(call.envelope),
+            signal: AbortSignal.timeout(SUBMIT_TIMEOUT_MS)
+        });
         const body = new Uint8Array(await response.arrayBuffer());
         if (!response.ok) {
             throw new Error(`IC refused ${call.methodName} (HTTP ${response.status}): ${describeBody(body)}`);
