@@ -17,17 +17,29 @@ const WAT = `(module
   (import "ic0" "stable64_read" (func $stable_read (param i64 i64 i64)))
   (import "ic0" "certified_data_set" (func $certify (param i32 i32)))
   (import "ic0" "data_certificate_size" (func $cert_size (result i32)))
+  (import "ic0" "global_timer_set" (func $timer_set (param i64) (result i64)))
+  (import "ic0" "time" (func $time (result i64)))
   (memory (export "memory") 1)
   (global $counter (mut i32) (i32.const 0))
+  (global $beats (mut i32) (i32.const 0))
+  (global $fired (mut i32) (i32.const 0))
   (table 2 funcref)
   (func $reply_arg
     (call $arg_copy (i32.const 0) (i32.const 0) (call $arg_size))
     (call $append (i32.const 0) (call $arg_size))
     (call $reply))
-  (func $reply_counter
-    (i32.store (i32.const 0) (global.get $counter))
+  (func $reply_i32 (param i32)
+    (i32.store (i32.const 0) (local.get 0))
     (call $append (i32.const 0) (i32.const 4))
     (call $reply))
+  (func $reply_counter (call $reply_i32 (global.get $counter)))
+  (func (export "canister_heartbeat") (global.set $beats (i32.add (global.get $beats) (i32.const 1))))
+  (func (export "canister_global_timer") (global.set $fired (i32.add (global.get $fired) (i32.const 1))))
+  (func (export "canister_update arm_timer_in_1s")
+    (drop (call $timer_set (i64.add (call $time) (i64.const 1000000000))))
+    (call $reply))
+  (func (export "canister_query beats") (call $reply_i32 (global.get $beats)))
+  (func (export "canister_query fired") (call $reply_i32 (global.get $fired)))
   (func (export "canister_update echo") (call $reply_arg))
   (func (export "canister_update count") (global.set $counter (i32.add (global.get $counter) (i32.const 1))) (call $reply_counter))
   (func (export "canister_query counter") (call $reply_counter))
@@ -59,14 +71,15 @@ beforeAll(async () => {
     id = await replica.installCanister({ wasm, arg: new Uint8Array(0) });
 });
 
-const counter = async () => new DataView((await replica.query(id, 'counter', new Uint8Array(0))).reply.buffer).getInt32(0, true);
+const queryI32 = async (method: string) => new DataView((await replica.query(id, method, new Uint8Array(0))).reply.buffer).getInt32(0, true);
+const counter = () => queryI32('counter');
 
 describe('export patching', () => {
     it('adds exports for table 0 and the mutable globals, and the module stays valid', () => {
         const patched = patchExports(wasm);
         const exports = WebAssembly.Module.exports(new WebAssembly.Module(patched as BufferSource)).map((e) => `${e.kind}:${e.name}`);
         expect(exports).toContain(`table:${TABLE_EXPORT}`);
-        expect(exports.filter((e) => e.startsWith('global:'))).toHaveLength(1);
+        expect(exports.filter((e) => e.startsWith('global:'))).toEqual(['global:__replica_global_0', 'global:__replica_global_1', 'global:__replica_global_2']);
         expect(() => patchExports(Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8))).toThrow(/not a wasm module/);
     });
 });
@@ -100,6 +113,22 @@ describe('a canister without Azle', () => {
         const error = await rejectOf(replica.update(id, method, new Uint8Array(0)));
         expect([error.code, error.errorCode]).toEqual([5, 'IC0504']);
         expect(error.message).toContain(text);
+    });
+
+    it('runs canister_heartbeat once per round', async () => {
+        const before = await queryI32('beats');
+        await replica.tick(3);
+        expect(await queryI32('beats')).toBe(before + 3);
+    });
+
+    it('fires the global timer once it is due, once', async () => {
+        await replica.update(id, 'arm_timer_in_1s', new Uint8Array(0));
+        await replica.tick();
+        expect(await queryI32('fired')).toBe(0);
+        await replica.advanceTime(1_000);
+        expect(await queryI32('fired')).toBe(1);
+        await replica.advanceTime(5_000);
+        expect(await queryI32('fired')).toBe(1);
     });
 
     it('keeps stable memory written across a page boundary, in 64-bit stable memory', async () => {
