@@ -60,6 +60,8 @@ export class ClientSession {
     // Client calls are submitted one after another so the IC receives them in the order the client sent them.
     private relayQueue: Promise<void> = Promise.resolve();
     private openTimer: NodeJS.Timeout | undefined;
+    // Set when the IC refused the ws_open: the canister never knew this client, so there is nothing to ws_close.
+    private openRefused = false;
 
     constructor(
         private readonly socket: WebSocket,
@@ -154,6 +156,7 @@ export class ClientSession {
         clearTimeout(this.openTimer);
         this.context.log.info(`client #${this.id} ${this.describe()} opening on canister ${call.canisterId.toText()}`);
         this.enqueueRelay(call, (error) => {
+            this.openRefused = true;
             this.context.log.warn(`client #${this.id}: ws_open relay failed: ${errorMessage(error)}`);
             this.terminate(CloseCode.UpstreamFailure, `ws_open refused: ${errorMessage(error)}`);
         });
@@ -181,6 +184,7 @@ export class ClientSession {
         this.context.log.info(`client #${this.id} ${this.describe()} disconnected`);
         if (!wasConnected || !this.key || !this.canister) return;
         this.context.unregister(this);
+        if (this.openRefused) return;
         const { key, canister } = this;
         // The canister may already have removed the client (e.g. after a close message): only worth a warning.
         this.context.closeClient(canister, key).catch((error) => this.context.log.warn(`client #${this.id}: ws_close failed: ${errorMessage(error)}`));

@@ -100,6 +100,7 @@ it('keeps polling through an outage of the IC endpoint', async () => {
 
 it('closes a client whose ws_open the IC refuses, with the IC\'s reason', async () => {
     // A well-formed envelope with a forged signature: the gateway relays it unchanged and the IC refuses it.
+    const logFrom = gatewayLog.length;
     const identity = Ed25519KeyIdentity.generate();
     const arg = IDL.encode([IDL.Record({ client_nonce: IDL.Nat64, gateway_principal: IDL.Principal })], [
         { client_nonce: 1n, gateway_principal: Principal.fromText(gateway.principal.toText()) }
@@ -128,4 +129,7 @@ it('closes a client whose ws_open the IC refuses, with the IC\'s reason', async 
     expect(closed.code).toBe(1011);
     expect(closed.reason).toMatch(/^ws_open refused: IC refused ws_open \(HTTP 4\d\d\)/);
     await expect.poll(() => gateway.status().clients).toBe(0);
+    // The canister never knew this client: no ws_close is attempted for it.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(gatewayLog.slice(logFrom).filter((line) => line.includes('ws_close'))).toEqual([]);
 });
