@@ -35,10 +35,15 @@ const FORK_DS = domainSeparator('ic-hashtree-fork');
 const LABELED_DS = domainSeparator('ic-hashtree-labeled');
 const LEAF_DS = domainSeparator('ic-hashtree-leaf');
 
+/** The empty tree (`[0]`). */
 export const empty = (): EmptyNode => [0];
+/** Two subtrees side by side; siblings' labels must be in increasing order, left to right. */
 export const fork = (left: HashTree, right: HashTree): ForkNode => [1, left, right];
+/** A subtree under a label, e.g. `labeled('time', leaf(leb128(t)))`. */
 export const labeled = (label: Label, subtree: HashTree): LabeledNode => [2, toLabel(label), subtree];
+/** A value, e.g. `leaf(certifiedData)`. */
 export const leaf = (value: Uint8Array): LeafNode => [3, value];
+/** A subtree replaced by its hash (it stays part of the root hash without being revealed). */
 export const pruned = (hash: Uint8Array): PrunedNode => [4, hash];
 
 /** The root hash of a tree. */
