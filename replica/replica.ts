@@ -173,10 +173,12 @@ export class Replica {
         await this.installCode({ canisterId, wasm, mode: 'reinstall', ...options });
     }
 
+    /** Stops a canister (messages to it are then rejected with IC0508). `sender` must be a controller. */
     async stopCanister(canisterId: Principal, options: CallOptions = {}): Promise<void> {
         this.management.stopCanister(canisterId, options.sender ?? this.defaultSender(canisterId));
     }
 
+    /** Starts a stopped canister again. `sender` must be a controller. */
     async startCanister(canisterId: Principal, options: CallOptions = {}): Promise<void> {
         this.management.startCanister(canisterId, options.sender ?? this.defaultSender(canisterId));
     }
@@ -226,6 +228,7 @@ export class Replica {
         return this.subnet.canister(canisterId).certifiedData;
     }
 
+    /** A copy of the canister's whole stable memory. */
     getStableMemory(canisterId: Principal): Uint8Array {
         return this.subnet.canister(canisterId).stable.snapshot();
     }
@@ -235,6 +238,7 @@ export class Replica {
         this.subnet.canister(canisterId).stable.replace(bytes);
     }
 
+    /** The canister's cycle balance. */
     getCycles(canisterId: Principal): bigint {
         return this.subnet.canister(canisterId).cycles;
     }
