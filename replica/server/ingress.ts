@@ -12,6 +12,8 @@ export type IngressOutcome = { ok: true; reply: Uint8Array } | { ok: false; erro
 interface Message {
     run: () => Promise<Uint8Array>;
     outcome?: Promise<IngressOutcome>;
+    /** Set once the message has finished. */
+    settled?: IngressOutcome;
 }
 
 /**
@@ -57,20 +59,20 @@ export class IngressQueue {
         return outcome;
     }
 
-    /** The outcome of a finished message; `undefined` while it is queued or executing. */
-    async status(id: string): Promise<IngressOutcome | undefined> {
-        const message = this.#messages.get(id);
-        if (!message?.outcome) return undefined;
-        const settled = await Promise.race([message.outcome, Promise.resolve(undefined)]);
-        return settled;
+    /** The outcome of a finished, not yet awaited message; `undefined` while it is queued or executing. */
+    status(id: string): IngressOutcome | undefined {
+        return this.#messages.get(id)?.settled;
     }
 
     #start(id: string): Promise<IngressOutcome> {
         const message = this.#messages.get(id)!;
-        message.outcome ??= message.run().then(
-            (reply): IngressOutcome => ({ ok: true, reply }),
-            (error): IngressOutcome => ({ ok: false, error })
-        );
+        message.outcome ??= message
+            .run()
+            .then(
+                (reply): IngressOutcome => ({ ok: true, reply }),
+                (error): IngressOutcome => ({ ok: false, error })
+            )
+            .then((outcome) => (message.settled = outcome));
         return message.outcome;
     }
 }

@@ -117,7 +117,7 @@ export const INSTANCE_ROUTES: Record<string, InstanceHandler> = {
     'POST /read/ingress_status': async (instance, body) => {
         const raw = body.raw_message_id as Record<string, unknown> | undefined;
         if (!raw || typeof raw !== 'object') throw new TypeError('raw_message_id is required');
-        const outcome = await instance.ingress.status(messageIdField(raw));
+        const outcome = instance.ingress.status(messageIdField(raw));
         return outcome ? callResultJson(outcome, true) : null;
     }
 };

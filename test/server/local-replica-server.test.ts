@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
 import { SubnetStateType } from '@dfinity/pic';
+import { IDL } from '@dfinity/candid';
 import { createPic, isRealPocketIc } from '../setup/ic.ts';
 import { parseCliOptions } from '../../replica/bin/cli-options.ts';
 
@@ -31,6 +32,32 @@ describe.skipIf(isRealPocketIc())('local-replica server specifics', () => {
         const res = await fetch(`${inject('PIC_URL')}/read_graph/a/b`);
         expect(res.status).toBe(404);
         expect((await res.json()).message).toMatch(/GET \/read_graph\/a\/b/);
+    });
+
+    it('queues submitted ingress until a tick, reports its status, and forgets it once awaited', async () => {
+        const url = inject('PIC_URL');
+        const rest = async (path: string, body: unknown) =>
+            (await fetch(`${url}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) })).json();
+        const created = await rest('/instances', { subnet_config_set: { application: [{ state_config: 'New' }] } });
+        const instance = `/instances/${created.Created.instance_id}`;
+        const createArg = IDL.encode([IDL.Record({ amount: IDL.Opt(IDL.Nat), settings: IDL.Opt(IDL.Null), specified_id: IDL.Opt(IDL.Principal) })], [{ amount: [], settings: [], specified_id: [] }]);
+        const submitted = await rest(`${instance}/update/submit_ingress_message`, {
+            sender: Buffer.from([4]).toString('base64'),
+            canister_id: '',
+            method: 'provisional_create_canister_with_cycles',
+            payload: Buffer.from(createArg).toString('base64'),
+            effective_principal: 'None'
+        });
+        const messageId = submitted.Ok.message_id;
+        const status = () => rest(`${instance}/read/ingress_status`, { raw_message_id: { effective_principal: 'None', message_id: messageId } });
+        expect(await status()).toBeNull();
+        await rest(`${instance}/update/tick`, {});
+        expect(Object.keys(await status())).toEqual(['Ok']);
+        const awaited = await rest(`${instance}/update/await_ingress_message`, { effective_principal: 'None', message_id: messageId });
+        const [{ canister_id }] = IDL.decode([IDL.Record({ canister_id: IDL.Principal })], new Uint8Array(Buffer.from(awaited.Ok, 'base64'))) as unknown as [{ canister_id: { toText(): string } }];
+        expect(canister_id.toText()).toMatch(/-cai$/);
+        expect(await status()).toBeNull();
+        await fetch(`${url}${instance}`, { method: 'DELETE' });
     });
 
     it('refuses subnet kinds it cannot host, naming them', async () => {
