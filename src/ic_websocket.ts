@@ -5,6 +5,7 @@ import { clearTimer, IDL, performanceCounter, setTimer, setTimerInterval } from 
 import type { Principal } from '@dfinity/principal';
 import { INSTRUCTION_BUDGET, CLIENT_KEEP_ALIVE_TIMEOUT_MS, LOG_PREFIX } from './constants';
 import type { WsResult } from './errors';
+import { prepareCandidTemplates } from './candid_codec';
 import { icEnvironment } from './ic_environment';
 import { createWsMethods, type WsEndpoints } from './methods';
 import { ackTimerSeconds, resolveParams, type WsParamsInput } from './params';
@@ -122,6 +123,7 @@ export class IcWebSocket<T> {
                 sendAckIntervalMs: params.sendAckIntervalMs ?? this.ctx.params.sendAckIntervalMs
             });
         }
+        prepareCandidTemplates();
         rebuildCertTree(this.ctx);
         this.restartTimers();
         this.broadcastTimer = undefined;
@@ -229,7 +231,7 @@ export class IcWebSocket<T> {
             wsOpen: (caller, args) => wsOpen(this.ctx, caller, args),
             wsClose: (caller, args) => wsClose(this.ctx, caller, args),
             wsMessage: (caller, args) => wsMessage(this.ctx, caller, args),
-            wsGetMessages: (caller, args) => ({ Ok: wsGetMessages(this.ctx, caller, args.nonce) })
+            wsGetMessages: (caller, args) => wsGetMessages(this.ctx, caller, args.nonce)
         };
     }
 

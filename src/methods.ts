@@ -3,8 +3,9 @@
  * argument carries the application's message type (the client SDK reads it from there). The canister lists the
  * class in its default export: `export default [App, ws.methods]`.
  */
-import { IDL, msgCaller, query, update } from 'azle';
+import { IDL, msgArgData, msgCaller, msgReply, query, update } from 'azle';
 import type { Principal } from '@dfinity/principal';
+import { decodeGetMessagesArgs, encodeGetMessagesReply } from './candid_codec';
 import type { WsResult } from './errors';
 import {
     CanisterWsCloseArgumentsIdl,
@@ -14,8 +15,8 @@ import {
     CanisterWsOpenArgumentsIdl,
     WsResultIdl,
     type CanisterWsCloseArguments,
+    type CanisterOutputCertifiedMessages,
     type CanisterWsGetMessagesArguments,
-    type CanisterWsGetMessagesResult,
     type CanisterWsMessageArguments,
     type CanisterWsOpenArguments
 } from './types';
@@ -25,7 +26,7 @@ export interface WsEndpoints {
     wsOpen(caller: Principal, args: CanisterWsOpenArguments): WsResult;
     wsClose(caller: Principal, args: CanisterWsCloseArguments): WsResult;
     wsMessage(caller: Principal, args: CanisterWsMessageArguments): WsResult;
-    wsGetMessages(caller: Principal, args: CanisterWsGetMessagesArguments): CanisterWsGetMessagesResult;
+    wsGetMessages(caller: Principal, args: CanisterWsGetMessagesArguments): CanisterOutputCertifiedMessages;
 }
 
 /**
@@ -49,9 +50,11 @@ export function createWsMethods(endpoints: WsEndpoints, appMessage: IDL.Type) {
             return endpoints.wsMessage(msgCaller(), args);
         }
 
-        @query([CanisterWsGetMessagesArgumentsIdl], CanisterWsGetMessagesResultIdl)
-        ws_get_messages(args: CanisterWsGetMessagesArguments): CanisterWsGetMessagesResult {
-            return endpoints.wsGetMessages(msgCaller(), args);
+        /** Candid by hand (see candid_codec.ts): Azle's automatic reply encoding cost ~2.6M instructions per message. */
+        @query([CanisterWsGetMessagesArgumentsIdl], CanisterWsGetMessagesResultIdl, { manual: true })
+        ws_get_messages(): void {
+            const args = decodeGetMessagesArgs(msgArgData());
+            msgReply(encodeGetMessagesReply(endpoints.wsGetMessages(msgCaller(), args)));
         }
     };
 }
