@@ -74,3 +74,41 @@ export function compareBytes(a: Uint8Array, b: Uint8Array): number {
     for (let i = 0; i < length; i++) if (a[i] !== b[i]) return a[i] - b[i];
     return a.length - b.length;
 }
+
+/** A growable output buffer: the base of the CBOR and Candid writers. */
+export class ByteWriter {
+    protected buffer: Uint8Array;
+    protected length = 0;
+
+    constructor(initialCapacity = 256) {
+        this.buffer = new Uint8Array(Math.max(16, initialCapacity));
+    }
+
+    /** The bytes written so far (a copy-free view). */
+    bytes(): Uint8Array {
+        return this.buffer.subarray(0, this.length);
+    }
+
+    raw(bytes: Uint8Array): this {
+        this.reserve(bytes.length);
+        this.buffer.set(bytes, this.length);
+        this.length += bytes.length;
+        return this;
+    }
+
+    byte(value: number): this {
+        this.reserve(1);
+        this.buffer[this.length++] = value;
+        return this;
+    }
+
+    /** Makes room for `extra` more bytes. */
+    protected reserve(extra: number): void {
+        if (this.length + extra <= this.buffer.length) return;
+        let capacity = this.buffer.length * 2;
+        while (capacity < this.length + extra) capacity *= 2;
+        const next = new Uint8Array(capacity);
+        next.set(this.buffer.subarray(0, this.length));
+        this.buffer = next;
+    }
+}

@@ -10,7 +10,7 @@
  * are discarded, so templates first built inside a query would be rebuilt on every poll.
  */
 import { IDL } from '@dfinity/candid';
-import { utf8Bytes } from './bytes';
+import { ByteWriter, utf8Bytes } from './bytes';
 import { CanisterWsGetMessagesArgumentsIdl, CanisterWsGetMessagesResultIdl, type CanisterOutputCertifiedMessages, type CanisterOutputMessage } from './types';
 
 /** The Candid field hash of a record field or variant arm name. */
@@ -30,25 +30,8 @@ const REPLY_FIELDS = inWireOrder(['messages', 'cert', 'tree', 'is_end_of_queue']
 const MESSAGE_FIELDS = inWireOrder(['client_key', 'key', 'content']);
 const CLIENT_KEY_FIELDS = inWireOrder(['client_principal', 'client_nonce']);
 
-/** A growable byte buffer with the few Candid primitives needed here. */
-class CandidWriter {
-    private buffer: Uint8Array;
-    private length = 0;
-
-    constructor(capacity: number) {
-        this.buffer = new Uint8Array(capacity);
-    }
-
-    bytes(): Uint8Array {
-        return this.buffer.subarray(0, this.length);
-    }
-
-    raw(bytes: Uint8Array): void {
-        this.reserve(bytes.length);
-        this.buffer.set(bytes, this.length);
-        this.length += bytes.length;
-    }
-
+/** The few Candid value primitives needed here. */
+class CandidWriter extends ByteWriter {
     leb128(value: number): void {
         this.reserve(10);
         do {
@@ -70,19 +53,6 @@ class CandidWriter {
         this.length += 8;
     }
 
-    byte(value: number): void {
-        this.reserve(1);
-        this.buffer[this.length++] = value;
-    }
-
-    private reserve(extra: number): void {
-        if (this.length + extra <= this.buffer.length) return;
-        let capacity = this.buffer.length * 2;
-        while (capacity < this.length + extra) capacity *= 2;
-        const next = new Uint8Array(capacity);
-        next.set(this.buffer.subarray(0, this.length));
-        this.buffer = next;
-    }
 }
 
 let replyPrefix: Uint8Array | undefined;

@@ -7,6 +7,7 @@
  */
 import { Principal } from '@dfinity/principal';
 import type { WebsocketMessage } from './types';
+import { ByteWriter } from './bytes';
 
 /** CBOR tag 55799 ("self-describe"), which the Rust CDK puts in front of every message and witness. */
 export const SELF_DESCRIBE_TAG = new Uint8Array([0xd9, 0xd9, 0xf7]);
@@ -22,26 +23,7 @@ const SIMPLE_TRUE = 0xf5;
 const SIMPLE_NULL = 0xf6;
 
 /** Growable output buffer with the CBOR primitives. */
-export class CborWriter {
-    private buffer: Uint8Array;
-    private length = 0;
-
-    constructor(initialCapacity = 256) {
-        this.buffer = new Uint8Array(initialCapacity);
-    }
-
-    /** The bytes written so far (a copy-free view). */
-    bytes(): Uint8Array {
-        return this.buffer.subarray(0, this.length);
-    }
-
-    raw(bytes: Uint8Array): this {
-        this.reserve(bytes.length);
-        this.buffer.set(bytes, this.length);
-        this.length += bytes.length;
-        return this;
-    }
-
+export class CborWriter extends ByteWriter {
     /** A head byte with minimal-length argument: ≤ 23 inline, then 1, 2, 4 or 8 big-endian bytes. */
     head(major: number, value: bigint | number): this {
         const n = BigInt(value);
@@ -91,22 +73,11 @@ export class CborWriter {
     }
 
     bool(value: boolean): this {
-        this.reserve(1);
-        this.buffer[this.length++] = value ? SIMPLE_TRUE : SIMPLE_FALSE;
-        return this;
+        return this.byte(value ? SIMPLE_TRUE : SIMPLE_FALSE);
     }
 
     private byteStringOfMajor(major: number, bytes: Uint8Array): this {
         return this.head(major, bytes.length).raw(bytes);
-    }
-
-    private reserve(extra: number): void {
-        if (this.length + extra <= this.buffer.length) return;
-        let capacity = this.buffer.length * 2;
-        while (capacity < this.length + extra) capacity *= 2;
-        const next = new Uint8Array(capacity);
-        next.set(this.buffer.subarray(0, this.length));
-        this.buffer = next;
     }
 }
 
