@@ -50,7 +50,7 @@ export class ManagementCanister implements ManagementHandler {
     ) {}
 
     /** Candid entry point: runs `method` with Candid `arg` for `caller`; failures become rejects. */
-    handle(method: string, arg: Uint8Array, caller: Principal, cycles: bigint, _fromIngress: boolean): Response {
+    handle(method: string, arg: Uint8Array, caller: Principal, cycles: bigint): Response {
         try {
             return this.dispatch(method, arg, caller, cycles);
         } catch (error) {

@@ -28,7 +28,7 @@ export interface IngressResult {
 
 /** Handles calls to the management canister (`aaaaa-aa`); see management-canister.ts. */
 export interface ManagementHandler {
-    handle(method: string, arg: Uint8Array, caller: Principal, cycles: bigint, fromIngress: boolean): Response;
+    handle(method: string, arg: Uint8Array, caller: Principal, cycles: bigint): Response;
 }
 
 export interface SubnetOptions {
@@ -104,7 +104,7 @@ export class Subnet {
         checkIngressSize(arg);
         this.startRound();
         if (canisterId.toText() === 'aaaaa-aa') {
-            const response = this.managementHandler().handle(method, arg, sender, 0n, true);
+            const response = this.managementHandler().handle(method, arg, sender, 0n);
             this.drain();
             this.executeRound();
             return { response, instructions: 0n };
@@ -302,7 +302,7 @@ export class Subnet {
             this.queue.push(() => this.deliverResponse(inFlight, response, refund));
         };
         if (call.callee.toText() === 'aaaaa-aa') {
-            const response = this.managementHandler().handle(call.method, arg, from.id, call.cycles, false);
+            const response = this.managementHandler().handle(call.method, arg, from.id, call.cycles);
             // Only these methods keep the attached cycles (they fund a canister); everything else refunds them.
             const keepsCycles = response.type === 'reply' && (call.method === 'create_canister' || call.method === 'deposit_cycles');
             return respond(response, keepsCycles ? 0n : call.cycles);
