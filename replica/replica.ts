@@ -105,7 +105,7 @@ export class Replica {
         this.key = options.seed === undefined ? RootKey.random() : RootKey.fromSeed(options.seed);
         this.rootKey = this.key.der;
         this.subnetId = Principal.selfAuthenticating(this.rootKey);
-        const timeNs = BigInt(Math.round(options.time ?? Date.now())) * NS_PER_MS;
+        const timeNs = msToNs(options.time ?? Date.now(), 'Replica.create: time');
         this.subnet = new Subnet({
             timeNs,
             roundTimeIncrementNs: options.roundTimeIncrementNs,
@@ -287,7 +287,7 @@ export class Replica {
 
     /** Sets the time (ms). Like PocketIC, queries see it only after the next round (`tick`). Time never goes back. */
     setTime(ms: number): void {
-        this.setTimeNs(BigInt(Math.round(ms)) * NS_PER_MS);
+        this.setTimeNs(msToNs(ms, 'setTime'));
     }
 
     /** Sets the time in ns (see {@link setTime}). */
@@ -317,8 +317,7 @@ export class Replica {
      * several times fires once per jump, as on the IC (it is rescheduled from the time it fired).
      */
     async advanceTime(ms: number): Promise<void> {
-        if (ms < 0) throw new RangeError('advanceTime: ms must not be negative');
-        this.subnet.timeNs += BigInt(Math.round(ms * 1e6));
+        this.subnet.timeNs += msToNs(ms, 'advanceTime', true);
         this.subnet.executeRound();
     }
 
@@ -340,6 +339,12 @@ export class Replica {
     private defaultSender(canisterId: Principal): Principal {
         return this.subnet.canister(canisterId).controllers[0] ?? Principal.anonymous();
     }
+}
+
+/** Milliseconds (finite, not negative) to nanoseconds; sub-millisecond fractions are kept when `fractional`. */
+function msToNs(ms: number, what: string, fractional = false): bigint {
+    if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`${what}: expected a finite, non-negative number of milliseconds, got ${ms}`);
+    return fractional ? BigInt(Math.round(ms * 1e6)) : BigInt(Math.round(ms)) * NS_PER_MS;
 }
 
 function asBytes(arg: Uint8Array | ArrayBuffer): Uint8Array {

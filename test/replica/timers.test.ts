@@ -96,3 +96,13 @@ describe('time', () => {
         expect(replica.getTimeNs()).toBe(1_700_000_010_000_000_002n); // the update's round, then the round after it
     });
 });
+
+describe('bad time input', () => {
+    it('is refused with a clear error and changes nothing', async () => {
+        const replica = await Replica.create({ time: 1_700_000_000_000 });
+        await expect(replica.advanceTime(-5)).rejects.toThrow(/finite, non-negative/);
+        expect(() => replica.setTime(Number.NaN)).toThrow(/finite, non-negative/);
+        await expect(Replica.create({ time: Number.POSITIVE_INFINITY })).rejects.toThrow(/finite, non-negative/);
+        expect(replica.getTime()).toBe(1_700_000_000_000);
+    });
+});
