@@ -16,6 +16,7 @@ import { StableMemory } from './stable-memory.ts';
 import { InvalidWasmError, loadModule } from './wasm/load.ts';
 
 export type InstallMode = 'install' | 'reinstall' | 'upgrade';
+const INSTALL_MODES: readonly string[] = ['install', 'reinstall', 'upgrade'];
 
 export interface InstallRequest {
     mode: InstallMode;
@@ -48,6 +49,9 @@ function runHook(canister: Canister, kind: MessageKind, exportName: string, requ
  * const { reject } = installCode(canister, { mode: 'install', wasm, arg, caller, timeNs }, importsFor);
  */
 export function installCode(canister: Canister, request: InstallRequest, imports: (canister: Canister) => Imports): InstallOutcome {
+    if (!INSTALL_MODES.includes(request.mode)) {
+        throw new TypeError(`installCode: mode must be one of ${INSTALL_MODES.join(', ')}, got ${JSON.stringify(request.mode)}`);
+    }
     let loaded;
     try {
         loaded = loadModule(request.wasm);

@@ -38,6 +38,8 @@ describe('install', () => {
         expect(invalid.errorCode).toBe('IC0505');
         const call = await rejectOf(replica.update(empty, 'increment'));
         expect(call.errorCode).toBe('IC0537');
+        await expect(replica.installCode({ canisterId: id, wasm, mode: 'wipe' as never })).rejects.toThrow(/mode must be one of/);
+        expect(await greeting(replica, id)).toEqual(['hello']);
     });
 });
 
