@@ -5,7 +5,7 @@
  */
 import { IDL, msgArgData, msgCaller, msgReply, query, update } from 'azle';
 import type { Principal } from '@dfinity/principal';
-import { decodeGetMessagesArgs, encodeGetMessagesReply } from './candid_codec';
+import { decodeGetMessagesArgs, decodeWsCloseArgs, decodeWsMessageArgs, decodeWsOpenArgs, encodeGetMessagesReply, encodeWsResult } from './candid_codec';
 import type { WsResult } from './errors';
 import {
     CanisterWsCloseArgumentsIdl,
@@ -35,22 +35,22 @@ export interface WsEndpoints {
  */
 export function createWsMethods(endpoints: WsEndpoints, appMessage: IDL.Type) {
     return class IcWebSocketMethods {
-        @update([CanisterWsOpenArgumentsIdl], WsResultIdl)
-        ws_open(args: CanisterWsOpenArguments): WsResult {
-            return endpoints.wsOpen(msgCaller(), args);
+        // All four use hand-written Candid (candid_codec.ts); the declared types still make the .did.
+        @update([CanisterWsOpenArgumentsIdl], WsResultIdl, { manual: true })
+        ws_open(): void {
+            msgReply(encodeWsResult(endpoints.wsOpen(msgCaller(), decodeWsOpenArgs(msgArgData()))));
         }
 
-        @update([CanisterWsCloseArgumentsIdl], WsResultIdl)
-        ws_close(args: CanisterWsCloseArguments): WsResult {
-            return endpoints.wsClose(msgCaller(), args);
+        @update([CanisterWsCloseArgumentsIdl], WsResultIdl, { manual: true })
+        ws_close(): void {
+            msgReply(encodeWsResult(endpoints.wsClose(msgCaller(), decodeWsCloseArgs(msgArgData()))));
         }
 
-        @update([CanisterWsMessageArgumentsIdl, IDL.Opt(appMessage)], WsResultIdl)
-        ws_message(args: CanisterWsMessageArguments, _appMessageType: [] | [unknown]): WsResult {
-            return endpoints.wsMessage(msgCaller(), args);
+        @update([CanisterWsMessageArgumentsIdl, IDL.Opt(appMessage)], WsResultIdl, { manual: true })
+        ws_message(): void {
+            msgReply(encodeWsResult(endpoints.wsMessage(msgCaller(), decodeWsMessageArgs(msgArgData(), appMessage))));
         }
 
-        /** Candid by hand (see candid_codec.ts): Azle's automatic reply encoding cost ~2.6M instructions per message. */
         @query([CanisterWsGetMessagesArgumentsIdl], CanisterWsGetMessagesResultIdl, { manual: true })
         ws_get_messages(): void {
             const args = decodeGetMessagesArgs(msgArgData());
