@@ -33,6 +33,15 @@ export interface Snapshot {
     cycles: bigint;
 }
 
+/** What {@link Canister.saveForDiscard} keeps: a whole copy of wasm memory (rare: composite queries only). */
+export interface SavedState {
+    memory: Uint8Array;
+    globals: (number | bigint)[];
+    certifiedData: Uint8Array;
+    globalTimerNs: bigint;
+    cycles: bigint;
+}
+
 /** Imports a module instance gets; built by the System API for a given canister. */
 export type Imports = WebAssembly.Imports;
 
@@ -152,6 +161,39 @@ export class Canister {
             else this.imageMemory = undefined; // the memory grew: the next snapshot copies it whole
         }
         this.stable.commit();
+    }
+
+    /**
+     * Opens a span whose changes {@link discardSince} undoes as a whole, while the messages inside it commit
+     * normally (a composite query: its callbacks must see what the method before them left in the heap).
+     */
+    saveForDiscard(): SavedState {
+        const code = this.code;
+        const memory = code ? new Uint8Array(code.memory.buffer).slice() : new Uint8Array(0);
+        this.stable.begin();
+        return {
+            memory,
+            globals: code ? code.globals.map((g) => g.value) : [],
+            certifiedData: this.certifiedData,
+            globalTimerNs: this.globalTimerNs,
+            cycles: this.cycles
+        };
+    }
+
+    /** Undoes everything since `saveForDiscard`. */
+    discardSince(saved: SavedState): void {
+        const code = this.code;
+        if (code) {
+            const memory = new Uint8Array(code.memory.buffer);
+            memory.set(saved.memory);
+            if (memory.length > saved.memory.length) memory.fill(0, saved.memory.length);
+            code.globals.forEach((g, i) => (g.value = saved.globals[i]));
+        }
+        this.imageMemory = undefined; // the image followed the discarded messages
+        this.stable.rollback();
+        this.certifiedData = saved.certifiedData;
+        this.globalTimerNs = saved.globalTimerNs;
+        this.cycles = saved.cycles;
     }
 
     private imageMatches(memory: WebAssembly.Memory): boolean {

@@ -31,6 +31,7 @@ export const ErrorCode = {
     CanisterNotStopped: 'IC0510',
     CanisterInvalidController: 'IC0512',
     CanisterInstructionLimitExceeded: 'IC0522',
+    CompositeQueryCalledInReplicatedMode: 'IC0527',
     CanisterMethodNotFound: 'IC0536',
     CanisterWasmModuleNotFound: 'IC0537',
     CanisterAlreadyInstalled: 'IC0538'
@@ -116,6 +117,7 @@ export const errorText = {
         `Only the controllers of the canister ${id} can control it.\n` +
         `Canister's controllers: ${controllers.join(' ')}\nSender's ID: ${sender}`,
     rejectedMessage: (id: string) => `Canister ${id} rejected the message`,
+    compositeInReplicatedMode: (id: string) => `Error from Canister ${id}: Composite query cannot be called in replicated mode`,
     alreadyInstalled: (id: string) =>
         `Canister ${id} cannot be installed because the canister is not empty. Try installing with mode='reinstall' or mode='upgrade'.`,
     invalidWasm: (id: string, why: string) => `Error from Canister ${id}: Canister's Wasm module is not valid: ${why}`

@@ -17,7 +17,7 @@ export const INSPECT_MESSAGE_INSTRUCTION_LIMIT = 200_000_000n;
 
 /** Reply size limit of a message kind. */
 export function replyLimitOf(kind: MessageKind): number {
-    return kind === 'query' ? MAX_QUERY_REPLY : MAX_INTER_CANISTER_PAYLOAD;
+    return kind === 'query' || kind === 'composite_query' ? MAX_QUERY_REPLY : MAX_INTER_CANISTER_PAYLOAD;
 }
 
 /** Instruction limit of a message kind. */
@@ -28,6 +28,7 @@ export function instructionLimitOf(kind: MessageKind): bigint {
         case 'post_upgrade':
             return INSTRUCTION_LIMITS.install;
         case 'query':
+        case 'composite_query':
             return INSTRUCTION_LIMITS.query;
         case 'inspect_message':
             return INSPECT_MESSAGE_INSTRUCTION_LIMIT;

@@ -15,6 +15,8 @@ export type MessageKind =
     | 'replicated_query'
     /** A query call: non-replicated, sees a data certificate, changes discarded. */
     | 'query'
+    /** A composite query: like a query, but it may call query methods (its changes are discarded at the end). */
+    | 'composite_query'
     | 'reply_callback'
     | 'reject_callback'
     | 'cleanup'
@@ -34,6 +36,8 @@ export interface CallContext {
     readonly respond: (response: Response) => void;
     /** Whether the call came from a user (ingress): the did-not-reply text differs. */
     readonly fromIngress: boolean;
+    /** Part of a composite query: calls reach query methods only, and every change is discarded at the end. */
+    readonly composite: boolean;
     /** Cycles attached by the caller and not yet accepted. */
     cyclesAvailable: bigint;
     responded: boolean;

@@ -7,10 +7,10 @@
  */
 import { Principal } from '@dfinity/principal';
 import { concatBytes } from './bytes.ts';
-import { Canister, canisterIdFromIndex, type Imports } from './canister.ts';
+import { Canister, canisterIdFromIndex, type Imports, type SavedState } from './canister.ts';
 import { type DataCertificates } from './certificates.ts';
 import { ErrorCode, errorText, type Reject, RejectCode, RejectError } from './errors.ts';
-import { execute, type ExecutionOutcome } from './execution.ts';
+import { execute, type ExecutionInput, type ExecutionOutcome } from './execution.ts';
 import { MAX_INGRESS_PAYLOAD } from './limits.ts';
 import type { CallContext, MessageKind, OutgoingCall, Response } from './messages.ts';
 import { METERING } from './metering/index.ts';
@@ -55,6 +55,8 @@ export class Subnet {
     /** Time of the last round; a round never runs at the same time as the previous one. */
     private lastRoundNs: bigint;
     private nextIndex = CANISTER_RANGE.start;
+    /** While a composite query runs: the canisters it touched, with their state before it (restored at its end). */
+    private compositeSaves: Map<Canister, SavedState> | undefined;
     private nextContextId = 1;
 
     constructor(private readonly options: SubnetOptions) {
@@ -126,33 +128,57 @@ export class Subnet {
         checkIngressSize(arg);
         const canister = this.canister(canisterId);
         this.checkAcceptsMessages(canister);
-        const code = canister.code!;
-        const fn = code.instance.exports[`canister_query ${method}`] ?? code.instance.exports[`canister_composite_query ${method}`];
+        const exports = canister.code!.instance.exports;
+        const query = exports[`canister_query ${method}`];
+        const composite = exports[`canister_composite_query ${method}`];
+        const fn = typeof query === 'function' ? query : composite;
         if (typeof fn !== 'function') {
             throw RejectError.of(ErrorCode.CanisterMethodNotFound, errorText.methodNotFound(canister.idText, 'query', method));
         }
         let response: Response | undefined;
-        const context = this.newContext(sender, true, 0n, (r) => (response = r));
+        const isComposite = fn === composite;
+        const context = this.newContext(sender, true, 0n, (r) => (response = r), isComposite);
         const timeNs = this.certifiedTimeNs;
         const certificates = this.options.certificates;
-        const outcome = execute(
-            canister,
-            {
-                kind: 'query',
-                arg,
-                caller: sender,
-                methodName: method,
-                context,
-                timeNs,
-                dataCertificate: () => certificates.get(canister.idBytes, canister.certifiedData, timeNs)
-            },
-            () => (fn as () => void)()
-        );
-        // Queries cannot make calls that outlive them: whatever they performed is dropped.
-        outcome.execution.performedCalls = [];
+        const input: ExecutionInput = {
+            kind: isComposite ? 'composite_query' : 'query',
+            arg,
+            caller: sender,
+            methodName: method,
+            context,
+            timeNs,
+            dataCertificate: () => certificates.get(canister.idBytes, canister.certifiedData, timeNs)
+        };
+        if (isComposite) return this.compositeQuery(canister, input, fn as () => void, () => response);
+        const outcome = execute(canister, input, () => (fn as () => void)());
         this.finish(canister, outcome);
         if (!response) throw new Error(`the query ${canister.idText}.${method} never completed`);
         return { response, instructions: outcome.instructions };
+    }
+
+    /**
+     * Runs a composite query and every call it makes (to query methods, as non-replicated queries), then discards
+     * all their changes on every canister they touched.
+     */
+    private compositeQuery(canister: Canister, input: ExecutionInput, fn: () => void, response: () => Response | undefined): IngressResult {
+        this.compositeSaves = new Map();
+        try {
+            const outcome = this.run(canister, input, fn);
+            this.finish(canister, outcome);
+            this.drain();
+        } finally {
+            for (const [touched, saved] of this.compositeSaves) touched.discardSince(saved);
+            this.compositeSaves = undefined;
+        }
+        const answer = response();
+        if (!answer) throw new Error(`the composite query ${canister.idText}.${input.methodName} never completed`);
+        return { response: answer, instructions: input.context!.instructions };
+    }
+
+    /** Executes a message; inside a composite query, first saves the canister's state for the final discard. */
+    private run(canister: Canister, input: ExecutionInput, entry: () => void): ExecutionOutcome {
+        if (this.compositeSaves && !this.compositeSaves.has(canister)) this.compositeSaves.set(canister, canister.saveForDiscard());
+        return execute(canister, input, entry);
     }
 
     // ------------------------------------------------------------------ time and rounds
@@ -203,11 +229,12 @@ export class Subnet {
         return this.management;
     }
 
-    private newContext(caller: Principal, fromIngress: boolean, cycles: bigint, deliver: (response: Response) => void): CallContext {
+    private newContext(caller: Principal, fromIngress: boolean, cycles: bigint, deliver: (response: Response) => void, composite = false): CallContext {
         return {
             id: this.nextContextId++,
             caller,
             fromIngress,
+            composite,
             respond: deliver,
             cyclesAvailable: cycles,
             responded: false,
@@ -237,22 +264,26 @@ export class Subnet {
     private startCall(canister: Canister, method: string, arg: Uint8Array, context: CallContext): void {
         const unavailable = rejectIfUnavailable(canister);
         if (unavailable) return this.answer(context, unavailable);
-        const exports = canister.code!.instance.exports;
-        let kind: MessageKind = 'update';
-        let fn = exports[`canister_update ${method}`];
-        if (typeof fn !== 'function') {
-            kind = 'replicated_query';
-            fn = exports[`canister_query ${method}`];
-        }
-        if (typeof fn !== 'function') {
+        const target = findMethod(canister, method, context.composite);
+        if (!target && !context.composite && typeof canister.code!.instance.exports[`canister_composite_query ${method}`] === 'function') {
             const reject: Reject = {
                 code: RejectCode.CanisterError,
-                errorCode: ErrorCode.CanisterMethodNotFound,
-                message: errorText.methodNotFound(canister.idText, 'update', method)
+                errorCode: ErrorCode.CompositeQueryCalledInReplicatedMode,
+                message: errorText.compositeInReplicatedMode(canister.idText)
             };
             return this.answer(context, reject);
         }
-        const outcome = execute(canister, { kind, arg, caller: context.caller, methodName: method, context, timeNs: this.timeNs }, () => (fn as () => void)());
+        if (!target) {
+            const reject: Reject = {
+                code: RejectCode.CanisterError,
+                errorCode: ErrorCode.CanisterMethodNotFound,
+                message: errorText.methodNotFound(canister.idText, context.composite ? 'query' : 'update', method)
+            };
+            return this.answer(context, reject);
+        }
+        const timeNs = context.composite ? this.certifiedTimeNs : this.timeNs;
+        const { kind, fn } = target;
+        const outcome = this.run(canister, { kind, arg, caller: context.caller, methodName: method, context, timeNs }, fn);
         this.finish(canister, outcome);
     }
 
@@ -314,11 +345,17 @@ export class Subnet {
                 call.cycles
             );
         }
-        const context: CallContext = this.newContext(from.id, false, call.cycles, (response) => {
-            const refund = context.cyclesAvailable;
-            context.cyclesAvailable = 0n;
-            respond(response, refund);
-        });
+        const context: CallContext = this.newContext(
+            from.id,
+            false,
+            call.cycles,
+            (response) => {
+                const refund = context.cyclesAvailable;
+                context.cyclesAvailable = 0n;
+                respond(response, refund);
+            },
+            call.context.composite
+        );
         this.startCall(callee, call.method, arg, context);
     }
 
@@ -337,7 +374,7 @@ export class Subnet {
         if (!table) throw new Error(`canister ${canister.idText} has no function table to run callbacks`);
         const isReply = response.type === 'reply';
         const closure = isReply ? call.reply : call.reject;
-        const outcome = execute(
+        const outcome = this.run(
             canister,
             {
                 kind: isReply ? 'reply_callback' : 'reject_callback',
@@ -346,13 +383,13 @@ export class Subnet {
                 refundedCycles: refund,
                 caller: context.caller,
                 context,
-                timeNs: this.timeNs
+                timeNs: context.composite ? this.certifiedTimeNs : this.timeNs
             },
             () => (table.get(closure.fun) as (env: number) => void)(closure.env)
         );
         if (outcome.trap && call.cleanup) {
             const cleanup = call.cleanup;
-            const cleaned = execute(canister, { kind: 'cleanup', caller: context.caller, context, timeNs: this.timeNs }, () =>
+            const cleaned = this.run(canister, { kind: 'cleanup', caller: context.caller, context, timeNs: this.timeNs }, () =>
                 (table.get(cleanup.fun) as (env: number) => void)(cleanup.env)
             );
             if (cleaned.trap) canister.logs.push(`[TRAP] cleanup: ${cleaned.trap.message}`);
@@ -367,6 +404,20 @@ export class Subnet {
             this.queue.shift()!();
         }
     }
+}
+
+/**
+ * The export a call to `method` runs, and as what: an update method (or a query method, run as a replicated
+ * query) for ordinary calls; inside a composite query only query methods, run non-replicated.
+ */
+function findMethod(canister: Canister, method: string, composite: boolean): { kind: MessageKind; fn: () => void } | undefined {
+    const exports = canister.code!.instance.exports;
+    const pick = (name: string, kind: MessageKind) => {
+        const fn = exports[`${name} ${method}`];
+        return typeof fn === 'function' ? { kind, fn: fn as () => void } : undefined;
+    };
+    if (composite) return pick('canister_query', 'query') ?? pick('canister_composite_query', 'composite_query');
+    return pick('canister_update', 'update') ?? pick('canister_query', 'replicated_query');
 }
 
 /** The reject any message to `canister` gets when it is stopped, stopping or empty. */

@@ -22,6 +22,7 @@ const MODE_NAMES: Record<MessageKind, string> = {
     update: 'update',
     replicated_query: 'replicated query',
     query: 'non replicated query',
+    composite_query: 'composite query',
     reply_callback: 'reply callback',
     reject_callback: 'reject callback',
     cleanup: 'cleanup',
@@ -32,17 +33,19 @@ const MODE_NAMES: Record<MessageKind, string> = {
 
 const ALL = new Set(Object.keys(MODE_NAMES) as MessageKind[]);
 const kinds = (...list: MessageKind[]) => new Set<MessageKind>(list);
-const CAN_REPLY = kinds('update', 'replicated_query', 'query', 'reply_callback', 'reject_callback');
+const CAN_REPLY = kinds('update', 'replicated_query', 'query', 'composite_query', 'reply_callback', 'reject_callback');
 const CALLBACKS = kinds('reply_callback', 'reject_callback');
 const REPLICATED_CHANGES = kinds('init', 'post_upgrade', 'pre_upgrade', 'update', 'reply_callback', 'reject_callback', 'cleanup', 'global_timer', 'heartbeat');
-const CAN_CALL = kinds('update', 'reply_callback', 'reject_callback', 'global_timer', 'heartbeat');
+const CAN_CALL = kinds('update', 'composite_query', 'reply_callback', 'reject_callback', 'global_timer', 'heartbeat');
+/** Imports that change replicated state, forbidden anywhere in a composite query (its callbacks included). */
+const NOT_IN_COMPOSITE = new Set(['certified_data_set', 'global_timer_set', 'cycles_burn128', 'msg_cycles_accept128', 'call_cycles_add128']);
 
 /** Which message kinds may use each import (the IC's availability table, for what Azle uses). */
 const AVAILABILITY: Record<string, ReadonlySet<MessageKind>> = {
-    msg_arg_data_size: kinds('init', 'post_upgrade', 'update', 'replicated_query', 'query', 'reply_callback', 'inspect_message'),
-    msg_arg_data_copy: kinds('init', 'post_upgrade', 'update', 'replicated_query', 'query', 'reply_callback', 'inspect_message'),
-    msg_method_name_size: kinds('update', 'replicated_query', 'query', 'inspect_message'),
-    msg_method_name_copy: kinds('update', 'replicated_query', 'query', 'inspect_message'),
+    msg_arg_data_size: kinds('init', 'post_upgrade', 'update', 'replicated_query', 'query', 'composite_query', 'reply_callback', 'inspect_message'),
+    msg_arg_data_copy: kinds('init', 'post_upgrade', 'update', 'replicated_query', 'query', 'composite_query', 'reply_callback', 'inspect_message'),
+    msg_method_name_size: kinds('update', 'replicated_query', 'query', 'composite_query', 'inspect_message'),
+    msg_method_name_copy: kinds('update', 'replicated_query', 'query', 'composite_query', 'inspect_message'),
     msg_reject_code: CALLBACKS,
     msg_reject_msg_size: kinds('reject_callback'),
     msg_reject_msg_copy: kinds('reject_callback'),
@@ -56,8 +59,8 @@ const AVAILABILITY: Record<string, ReadonlySet<MessageKind>> = {
     accept_message: kinds('inspect_message'),
     global_timer_set: REPLICATED_CHANGES,
     certified_data_set: REPLICATED_CHANGES,
-    data_certificate_size: kinds('query'),
-    data_certificate_copy: kinds('query'),
+    data_certificate_size: kinds('query', 'composite_query'),
+    data_certificate_copy: kinds('query', 'composite_query'),
     call_new: CAN_CALL,
     call_on_cleanup: CAN_CALL,
     call_data_append: CAN_CALL,
@@ -90,6 +93,7 @@ export function createSystemApi(canister: Canister, host: SystemApiHost): Record
         if (!current) throw new Trap('contract', `ic0.${name} called outside of a message execution`);
         const allowed = AVAILABILITY[name] ?? ALL;
         if (!allowed.has(current.kind)) contractViolation(`"ic0_${name}" cannot be executed in ${MODE_NAMES[current.kind]} mode`);
+        if (current.context?.composite && NOT_IN_COMPOSITE.has(name)) contractViolation(`"ic0_${name}" cannot be executed in composite query mode`);
         return current;
     };
     const memory = (): Uint8Array => new Uint8Array(canister.code!.memory.buffer);
@@ -221,8 +225,9 @@ export function createSystemApi(canister: Canister, host: SystemApiHost): Record
             return canister.isController(Principal.fromUint8Array(bytes)) ? 1 : 0;
         },
         in_replicated_execution: () => {
-            const kind = exec('in_replicated_execution').kind;
-            return kind === 'query' || kind === 'inspect_message' ? 0 : 1; // both run on a single replica
+            const current = exec('in_replicated_execution');
+            const singleReplica = current.kind === 'query' || current.kind === 'composite_query' || current.kind === 'inspect_message';
+            return singleReplica || current.context?.composite ? 0 : 1;
         },
         debug_print: (src: number, size: number) => {
             exec('debug_print');

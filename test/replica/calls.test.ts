@@ -45,6 +45,19 @@ describe('inter-canister calls', () => {
         expect([refused.code, refused.errorCode, refused.refused]).toEqual([4, 'IC0406', true]);
     });
 
+    it('from a composite query reach query methods, keep state between its callbacks, and discard it all', async () => {
+        const counter = () => callQuery<number>(replica, first, 'counter', [], [], IDL.Nat32);
+        const before = await counter();
+        const { reply } = await replica.query(first, 'compositeCall', encode([IDL.Principal, IDL.Text], [second, 'whoami']));
+        expect(IDL.decode([Outcome], reply)[0]).toEqual({ Ok: `${first.toText()} (counter seen ${before + 1})` });
+        expect(await counter()).toBe(before);
+        const toUpdate = await replica.query(first, 'compositeCall', encode([IDL.Principal, IDL.Text], [second, 'increment']));
+        expect((IDL.decode([Outcome], toUpdate.reply)[0] as { Err: string }).Err).toContain("has no query method 'increment'");
+        // only a query call can run a composite query
+        const asUpdate = await rejectOf(replica.update(first, 'compositeCall', encode([IDL.Principal, IDL.Text], [second, 'whoami'])));
+        expect([asUpdate.code, asUpdate.errorCode]).toEqual([5, 'IC0527']);
+    });
+
     it('report instructions summed over the whole call context', async () => {
         const simple = await replica.update(first, 'increment');
         const withCall = await replica.update(first, 'callGreet', encode([IDL.Principal, IDL.Text, IDL.Text], [second, 'greet', 'x']));

@@ -171,6 +171,18 @@ export default class {
         }
     }
 
+    /** Composite query: changes the heap, then calls `method` (no arguments, returns a principal) on `target`. */
+    @query([IDL.Principal, IDL.Text], CallOutcome, { composite: true })
+    async compositeCall(target: Principal, method: string) {
+        heap.counter += 1; // discarded with the rest of the composite query
+        try {
+            const reply = await call<undefined, Principal>(target, method, { returnIdlType: IDL.Principal });
+            return { Ok: `${reply.toText()} (counter seen ${heap.counter})` };
+        } catch (error: any) {
+            return { Err: `${error.rejectCode ?? error.type}: ${error.rejectMessage ?? ''}` };
+        }
+    }
+
     @update([], IDL.Nat32)
     async randomBytes(): Promise<number> {
         const bytes = await call<undefined, Uint8Array>('aaaaa-aa', 'raw_rand', { returnIdlType: IDL.Vec(IDL.Nat8) });
