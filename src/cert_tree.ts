@@ -1,7 +1,7 @@
 /**
  * The certified message tree: a sorted, balanced binary tree of `key → sha256(message bytes)` with cached subtree
- * hashes, kept on the heap. It plays the role of the Rust CDK's `ic-certification` RbTree: the same node hashing
- * convention, so a witness has the same form, but a different balancing scheme.
+ * hashes, kept on the heap. It plays the role of the Rust CDK's `ic-certification` RbTree (any sorted,
+ * well-formed tree verifies, spec protocol.md §3.4), with a different balancing scheme and fork grouping.
  *
  * Balancing: a treap whose priorities are taken from each node's own hash `labeled(key, leaf(value))`. The shape
  * is therefore a pure function of the set of entries, whatever the order of inserts and deletes, so the tree
@@ -12,9 +12,11 @@
  * re-hashes dirty nodes once. A broadcast that queues k messages with consecutive keys therefore costs about
  * k + log n fork hashes, not k · log n.
  *
- * Node hash (as ic-certification's RbTree): `own = labeled(key, leaf(value))`; a node without children hashes to
- * `own`, with only a left child L to `fork(L, own)`, with only a right child R to `fork(own, R)`, and with both to
- * `fork(L, fork(own, R))`.
+ * Node hash: `own = labeled(key, leaf(value))`; a node without children hashes to `own`, with only a left child L
+ * to `fork(L, own)`, with only a right child R to `fork(own, R)`, and with both to `fork(fork(L, own), R)`.
+ * (The RbTree groups the last case as `fork(L, fork(own, R))`.) Grouping the left side lets each node cache
+ * `fork(L, own)`: new messages are appended at the right end of their gateway's range, which changes only right
+ * subtrees, so the nodes on that path re-hash one fork each instead of two.
  */
 import { EMPTY_HASH, forkHash, labeledHash, leafHash, type HashTree } from './hash_tree';
 import { utf8Bytes } from './bytes';
@@ -31,6 +33,9 @@ type Node = {
     right: Node | null;
     /** Hash of the subtree rooted here; null when a descendant changed. */
     hash: Uint8Array | null;
+    /** Cached `fork(L, own)` and the left hash it was computed from (compared by identity). */
+    leftOwn: Uint8Array | null;
+    leftOwnOf: Uint8Array | null;
 };
 
 /** The first 4 bytes of the node's own hash: uniformly spread, and free (the hash is computed anyway). */
@@ -72,7 +77,9 @@ export class CertTree {
             priority: hashPriority(hash),
             left: null,
             right: null,
-            hash: null
+            hash: null,
+            leftOwn: null,
+            leftOwnOf: null
         };
         this.root = this.insertAt(this.root, node);
     }
@@ -218,16 +225,23 @@ function merge(left: Node | null, right: Node | null): Node | null {
     return right;
 }
 
-function combine(left: Uint8Array | null, own: Uint8Array, right: Uint8Array | null): Uint8Array {
-    if (left === null && right === null) return own;
-    if (left === null) return forkHash(own, right!);
-    if (right === null) return forkHash(left, own);
-    return forkHash(left, forkHash(own, right));
+/** `fork(L, own)` of a node with a left child, reused while the left subtree's hash is the same object. */
+function leftOwnHash(node: Node, left: Uint8Array): Uint8Array {
+    if (node.leftOwn === null || node.leftOwnOf !== left) {
+        node.leftOwn = forkHash(left, node.ownHash);
+        node.leftOwnOf = left;
+    }
+    return node.leftOwn;
 }
 
 function hashOf(node: Node): Uint8Array {
     if (node.hash !== null) return node.hash;
-    node.hash = combine(node.left && hashOf(node.left), node.ownHash, node.right && hashOf(node.right));
+    const right = node.right && hashOf(node.right);
+    if (node.left === null) node.hash = right === null ? node.ownHash : forkHash(node.ownHash, right);
+    else {
+        const leftOwn = leftOwnHash(node, hashOf(node.left));
+        node.hash = right === null ? leftOwn : forkHash(leftOwn, right);
+    }
     return node.hash;
 }
 
@@ -235,7 +249,7 @@ function combineWitness(left: HashTree | null, own: HashTree, right: HashTree | 
     if (left === null && right === null) return own;
     if (left === null) return { kind: 'fork', left: own, right: right! };
     if (right === null) return { kind: 'fork', left, right: own };
-    return { kind: 'fork', left, right: { kind: 'fork', left: own, right } };
+    return { kind: 'fork', left: { kind: 'fork', left, right: own }, right };
 }
 
 function pruned(node: Node): HashTree {
@@ -252,6 +266,10 @@ function witnessOf(node: Node, first: string, last: string): HashTree {
         : { kind: 'pruned', hash: node.ownHash };
     if (!inRange && (left === null || left.kind === 'pruned') && (right === null || right.kind === 'pruned')) {
         return pruned(node);
+    }
+    if (!inRange && left !== null && left.kind === 'pruned' && right !== null) {
+        // Only the right side is revealed: `fork(L, own)` collapses to one pruned hash.
+        return { kind: 'fork', left: { kind: 'pruned', hash: leftOwnHash(node, hashOf(node.left!)) }, right };
     }
     return combineWitness(left, own, right);
 }
