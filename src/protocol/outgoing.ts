@@ -7,7 +7,6 @@ import { MESSAGES_TO_DELETE_COUNT } from '../constants';
 import { encodeWebsocketMessage } from '../cbor';
 import { err, OK, WsError, type WsResult } from '../errors';
 import { clientKeyToText } from '../keys';
-import { sha256 } from '../sha256';
 import type { GatewayRecord } from '../state/records';
 import type { ClientKey } from '../types';
 import type { WsContext } from './context';
@@ -47,7 +46,7 @@ export function queueMessage(ctx: WsContext, key: ClientKey, content: Uint8Array
     const labels = ctx.gatewayLabels(client.gateway);
     const messageKey = labels.key(nonce);
     const label = labels.label(messageKey);
-    const contentHash = sha256(bytes);
+    const contentHash = ctx.contentHash(key.client_principal, bytes);
     const ownHash = labels.ownHash(label, contentHash);
     ctx.tree.insert(messageKey, contentHash, ownHash, label);
     ctx.store.putMessage(client.gateway, nonce, { contentHash, ownHash, timestamp, clientKey: key, content: bytes });

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { IDL } from '@dfinity/candid';
-import { decodeWebsocketMessage } from '../../src/cbor';
+import { decodeWebsocketMessage, encodeWebsocketMessage } from '../../src/cbor';
+import { sha256 } from '../../src/sha256';
+import { Principal } from '@dfinity/principal';
 import { websocketCertifiedData } from '../../src/hash_tree';
 import { broadcastToClients, closeClient, queueDepth, sendToClient } from '../../src/protocol/app_api';
 import { rebuildCertTree, wipe } from '../../src/protocol/lifecycle';
@@ -218,6 +220,23 @@ describe('protocol over heap storage', () => {
         for (let i = 0; i < 10; i++) sendToClient(single.ctx, CLIENT_1, text(`m${i}`));
         expect(certifications).toBe(1);
         expect(hex(batched.ic.certifiedData!)).toBe(hex(single.ic.certifiedData!));
+    });
+
+    it('hashes message content with the per-client midstate exactly like plain SHA-256', () => {
+        const { ctx } = createContext();
+        for (const principal of [CLIENT_1, Principal.fromText('aaaaa-aa'), Principal.anonymous()]) {
+            for (const [nonce, seq, size] of [[1n, 1n, 0], [1n, 2n, 40], [99n, 3n, 500]] as const) {
+                const cbor = encodeWebsocketMessage({
+                    client_key: { client_principal: principal, client_nonce: nonce },
+                    sequence_num: seq,
+                    timestamp: 1_700_000_000_000_000_000n + seq,
+                    is_service_message: false,
+                    content: new Uint8Array(size).fill(seq === 2n ? 1 : 2)
+                });
+                expect(hex(ctx.contentHash(principal, cbor))).toBe(hex(sha256(cbor)));
+            }
+            ctx.forgetClient(principal);
+        }
     });
 
     it('rebuilds the certified tree from storage with the same root, and wipes to empty', () => {
