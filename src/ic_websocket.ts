@@ -57,6 +57,12 @@ export type IcWebSocketOptions<T> = WsParamsInput & {
     /** A client is gone (closed by its gateway, by the app, replaced, timed out or wrong sequence number). */
     onClose?: (args: OnCloseArgs) => void;
     memoryIds?: Partial<WsMemoryIds>;
+    /**
+     * Instructions a broadcast, an ack round or a keep-alive check may use in one message before deferring the
+     * rest to timer messages (default {@link INSTRUCTION_BUDGET}, 20B of the 40B limit). Lower it if your code
+     * does heavy work after a broadcast in the same call; a function is read each time it is needed.
+     */
+    instructionBudget?: bigint | (() => bigint);
 };
 
 /**
@@ -92,12 +98,15 @@ export class IcWebSocket<T> {
     private readonly ctx: WsContext;
     private readonly appMessage: IDL.Type;
     private readonly pending: PendingBroadcasts;
+    private readonly outOfBudget: () => boolean;
     private ackTimer: bigint | undefined;
     private timerGeneration = 0;
     private broadcastTimer: bigint | undefined;
 
     constructor(options: IcWebSocketOptions<T>) {
         this.appMessage = options.appMessage;
+        const budget = options.instructionBudget ?? INSTRUCTION_BUDGET;
+        this.outOfBudget = () => performanceCounter(0) > (typeof budget === 'function' ? budget() : budget);
         const ids = { ...DEFAULT_MEMORY_IDS, ...options.memoryIds };
         checkMemoryIds(ids);
         const store = new WsStore({
@@ -150,7 +159,7 @@ export class IcWebSocket<T> {
      * Sends one message to many clients (default: all connected), encoding it once and certifying once.
      *
      * A broadcast never exceeds the instruction limit: once the current message has used
-     * {@link INSTRUCTION_BUDGET} instructions, the remaining recipients (`deferred` in the result) are
+     * its instruction budget (`instructionBudget`, default {@link INSTRUCTION_BUDGET}), the remaining recipients (`deferred` in the result) are
      * stored in stable memory and served by follow-up timer messages, seconds later. While a broadcast is pending,
      * later broadcasts queue behind it, so every client sees broadcasts in order; direct `send`s are not held back.
      *
@@ -168,7 +177,7 @@ export class IcWebSocket<T> {
             this.pending.push(bytes, recipients);
             return { sent: 0, failed: [], deferred: recipients.length };
         }
-        const { remaining, ...result } = broadcastToClients(this.ctx, bytes, clients, outOfBudget);
+        const { remaining, ...result } = broadcastToClients(this.ctx, bytes, clients, this.outOfBudget);
         if (remaining.length > 0) {
             this.pending.push(bytes, remaining);
             this.scheduleBroadcastContinuation();
@@ -261,7 +270,7 @@ export class IcWebSocket<T> {
     private continueBroadcasts(): void {
         this.broadcastTimer = undefined;
         for (let next = this.pending.first(); next !== undefined; next = this.pending.first()) {
-            const { remaining, failed } = broadcastToClients(this.ctx, next.content, next.recipients, outOfBudget);
+            const { remaining, failed } = broadcastToClients(this.ctx, next.content, next.recipients, this.outOfBudget);
             for (const failure of failed) this.ctx.env.log(`${LOG_PREFIX}broadcast to ${failure.client.toText()} failed: ${failure.error}`);
             this.pending.update(next.id, next.content, remaining);
             if (remaining.length > 0) {
@@ -289,7 +298,7 @@ export class IcWebSocket<T> {
     /** Acks every client (continuing in 0-second timers if the budget runs out), then schedules the keep-alive check. */
     private ackRound(generation: number, resumeAfter?: Uint8Array): void {
         if (generation !== this.timerGeneration) return;
-        const next = sendAcksToClients(this.ctx, outOfBudget, resumeAfter);
+        const next = sendAcksToClients(this.ctx, this.outOfBudget, resumeAfter);
         if (next !== undefined) {
             setTimer(0, () => this.ackRound(generation, next));
             return;
@@ -299,12 +308,8 @@ export class IcWebSocket<T> {
 
     private keepAliveRound(generation: number): void {
         if (generation !== this.timerGeneration) return;
-        if (!checkKeepAlive(this.ctx, outOfBudget)) setTimer(0, () => this.keepAliveRound(generation));
+        if (!checkKeepAlive(this.ctx, this.outOfBudget)) setTimer(0, () => this.keepAliveRound(generation));
     }
-}
-
-function outOfBudget(): boolean {
-    return performanceCounter(0) > INSTRUCTION_BUDGET;
 }
 
 function checkMemoryIds(ids: WsMemoryIds): void {

@@ -89,6 +89,10 @@ export class WsCanister {
         await this.update('test_set_trap', [IDL.Text, IDL.Bool], [handler, enabled], [IDL.Null], Principal.anonymous());
     }
 
+    async setInstructionBudget(budget: bigint): Promise<void> {
+        await this.update('test_set_instruction_budget', [IDL.Nat64], [budget], [IDL.Null], Principal.anonymous());
+    }
+
     async broadcast(text: string): Promise<{ sent: number; deferred: number }> {
         return this.update('test_broadcast', [IDL.Text], [text], [IDL.Record({ sent: IDL.Nat32, deferred: IDL.Nat32 })], Principal.anonymous());
     }

@@ -5,13 +5,15 @@
  * Hidden methods (not in the .did, prefixed `test_`) let our own canister tests make handlers trap and inspect state.
  */
 import { IDL, init, performanceCounter, postUpgrade, Principal, query, update } from 'azle';
-import { IcWebSocket, WsResultIdl, type WsResult } from 'ic-websocket-cdk';
+import { IcWebSocket, INSTRUCTION_BUDGET, WsResultIdl, type WsResult } from 'ic-websocket-cdk';
 
 const AppMessage = IDL.Record({ text: IDL.Text });
 type AppMessage = { text: string };
 
 /** Heap-only switches for the trap tests (reset by every upgrade, as heap state is). */
 const trapIn = { open: false, message: false, close: false };
+/** Heap-only override of the CDK's instruction budget, for the deferred-broadcast tests. */
+let instructionBudget: bigint | undefined;
 /** The last handler calls (capped, so benchmarks with thousands of clients stay cheap). */
 const events: string[] = [];
 function recordEvent(event: string): void {
@@ -21,6 +23,7 @@ function recordEvent(event: string): void {
 
 const ws = new IcWebSocket<AppMessage>({
     appMessage: AppMessage,
+    instructionBudget: () => instructionBudget ?? INSTRUCTION_BUDGET,
     onOpen: ({ clientPrincipal }) => {
         if (trapIn.open) throw new Error('test: onOpen trapped');
         recordEvent(`open ${clientPrincipal.toText()}`);
@@ -80,6 +83,12 @@ class TestCanister {
     test_set_trap(handler: string, enabled: boolean): null {
         if (handler !== 'open' && handler !== 'message' && handler !== 'close') throw new Error(`unknown handler ${handler}`);
         trapIn[handler] = enabled;
+        return null;
+    }
+
+    @update([IDL.Nat64], IDL.Null, { hidden: true })
+    test_set_instruction_budget(budget: bigint): null {
+        instructionBudget = budget;
         return null;
     }
 
