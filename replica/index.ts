@@ -28,3 +28,5 @@ export {
 } from './hash-tree.ts';
 export { leb128 } from './bytes.ts';
 export { buildCanister, canisterNames } from './build.ts';
+/** The IC HTTP interface (`/api/v2|v3/...`) over a replica: `await serveHttp(replica, { port })`. See http/README.md. */
+export { serveHttp, type HttpInterface, type ServeHttpOptions } from './http/index.ts';
