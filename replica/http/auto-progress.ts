@@ -9,7 +9,7 @@
  * progress.stop();
  * ```
  */
-import type { Replica } from '../index.ts';
+import type { Replica } from '../replica.ts';
 
 export function startAutoProgress(replica: Replica, intervalMs: number): { stop(): void } {
     let running = false;

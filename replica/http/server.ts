@@ -15,7 +15,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { encodeWithSelfDescribedTag } from '@dfinity/cbor';
 import { Principal } from '@dfinity/principal';
-import { RejectError, type Replica } from '../index.ts';
+import { RejectError } from '../errors.ts';
+import type { Replica } from '../replica.ts';
 import { treeFromPaths } from '../hash-tree.ts';
 import { utf8 } from '../bytes.ts';
 import { authenticate } from './authentication.ts';

@@ -11,7 +11,7 @@ import { encodeWithSelfDescribedTag } from '@dfinity/cbor';
 import { Principal } from '@dfinity/principal';
 import { fromUtf8, leb128, bytesEqual } from '../bytes.ts';
 import type { Label } from '../hash-tree.ts';
-import type { Replica } from '../index.ts';
+import type { Replica } from '../replica.ts';
 import { HttpError } from './transport.ts';
 
 export type TreeEntry = { path: Label[]; value: Uint8Array };
