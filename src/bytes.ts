@@ -30,7 +30,18 @@ export function concatBytes(...parts: Uint8Array[]): Uint8Array {
     return out;
 }
 
-/** Lower-case hex, used for heap map keys and test output. */
+/**
+ * A string with one char per byte: a heap map key for byte strings. One native call, where {@link toHex} runs a
+ * JS loop with a `toString(16)` per byte (~0.1M instructions for a principal in QuickJS).
+ *
+ * @example
+ * new Map<string, number>().set(binaryKey(principal.toUint8Array()), 1);
+ */
+export function binaryKey(bytes: Uint8Array): string {
+    return String.fromCharCode.apply(null, bytes as unknown as number[]);
+}
+
+/** Lower-case hex, used for test output and error texts. */
 export function toHex(bytes: Uint8Array): string {
     let out = '';
     for (let i = 0; i < bytes.length; i++) out += (bytes[i] < 16 ? '0' : '') + bytes[i].toString(16);

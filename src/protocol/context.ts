@@ -6,7 +6,7 @@
 import type { Principal } from '@dfinity/principal';
 import { CertTree } from '../cert_tree';
 import { websocketCertifiedData } from '../hash_tree';
-import { toHex } from '../bytes';
+import { binaryKey } from '../bytes';
 import { GatewayLabels } from '../message_labels';
 import { sha256, sha256From, sha256Midstate, type Sha256Midstate } from '../sha256';
 import type { WsStore } from '../state/store';
@@ -53,11 +53,11 @@ export class WsContext {
 
     /** `principal.toText()`, cached: the text form costs a CRC and base32 encoding each time. */
     principalText(principal: Principal): string {
-        const hex = toHex(principal.toUint8Array());
-        let text = this.principalTexts.get(hex);
+        const id = binaryKey(principal.toUint8Array());
+        let text = this.principalTexts.get(id);
         if (text === undefined) {
             text = principal.toText();
-            this.principalTexts.set(hex, text);
+            this.principalTexts.set(id, text);
         }
         return text;
     }
@@ -81,7 +81,7 @@ export class WsContext {
     contentHash(client: Principal, cbor: Uint8Array): Uint8Array {
         const principal = client.toUint8Array();
         if (principal.length !== 29 || cbor.length < 64) return sha256(cbor);
-        const id = toHex(principal);
+        const id = binaryKey(principal);
         let midstate = this.clientMidstates.get(id);
         if (midstate === undefined) {
             midstate = sha256Midstate(cbor.subarray(0, 64));
@@ -92,7 +92,7 @@ export class WsContext {
 
     /** Drops per-client caches of a client that left. */
     forgetClient(client: Principal): void {
-        this.clientMidstates.delete(toHex(client.toUint8Array()));
+        this.clientMidstates.delete(binaryKey(client.toUint8Array()));
     }
 
     /** Ack interval in nanoseconds. */
