@@ -12,6 +12,7 @@ import { IDL } from '@dfinity/candid';
 import { Principal } from '@dfinity/principal';
 import { buildCanister, Replica } from '../../replica/index.ts';
 import { PROJECT_ROOT } from '../../replica/build.ts';
+import { readmeCodeBlock } from './readme.ts';
 import { verifyCertifiedBatch } from '../support/certification.ts';
 import { ANONYMOUS, CLIENT_1, CLIENT_2, GATEWAY_1 } from '../support/principals.ts';
 import { decodeAppMessage, decodeServiceMessage, encodeAppMessage } from '../support/service-messages.ts';
@@ -21,17 +22,6 @@ import { wsError } from '../support/ws-errors.ts';
 
 const README_SECTION = '## Using the CDK in your canister';
 const EXAMPLE_FILE = 'test/canisters/readme_example/index.ts';
-
-/** The first ```ts block after `heading` in the root README. */
-function readmeCodeBlock(heading: string): string {
-    const readme = readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8');
-    const section = readme.indexOf(`\n${heading}\n`);
-    if (section < 0) throw new Error(`README.md has no "${heading}" section`);
-    const start = readme.indexOf('```ts\n', section);
-    const end = readme.indexOf('\n```\n', start);
-    if (start < 0 || end < 0) throw new Error(`README.md's "${heading}" section has no \`\`\`ts code block`);
-    return readme.slice(start + '```ts\n'.length, end + 1);
-}
 
 /** One client as the protocol names it, with the sequence number of its next message. */
 type Client = { key: ClientKey; nextSequenceNum: bigint };
