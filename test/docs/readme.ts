@@ -8,13 +8,16 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../../replica/build.ts';
 
-/** The first ```ts block after the line `heading` in the root README, with its final newline. Throws if missing. */
-export function readmeCodeBlock(heading: string): string {
-    const readme = readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8');
+/**
+ * The first ```ts block after the line `heading` in a README (default: the root one; `file` is relative to the
+ * repository root), with its final newline. Throws if the section or the block is missing.
+ */
+export function readmeCodeBlock(heading: string, file = 'README.md'): string {
+    const readme = readFileSync(join(PROJECT_ROOT, file), 'utf8');
     const section = readme.indexOf(`\n${heading}\n`);
-    if (section < 0) throw new Error(`README.md has no "${heading}" section`);
+    if (section < 0) throw new Error(`${file} has no "${heading}" section`);
     const start = readme.indexOf('```ts\n', section);
     const end = start < 0 ? -1 : readme.indexOf('\n```\n', start);
-    if (start < 0 || end < 0) throw new Error(`README.md's "${heading}" section has no \`\`\`ts code block`);
+    if (start < 0 || end < 0) throw new Error(`${file}'s "${heading}" section has no \`\`\`ts code block`);
     return readme.slice(start + '```ts\n'.length, end + 1);
 }
