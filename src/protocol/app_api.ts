@@ -66,7 +66,7 @@ export function closeClient(ctx: WsContext, client: Principal): WsResult {
 
 /** Principals with an open connection, in byte order. */
 export function connectedClients(ctx: WsContext): Principal[] {
-    return ctx.store.allClients().map(([key]) => key.client_principal);
+    return ctx.store.allClientPrincipals();
 }
 
 /** One registered gateway, for introspection. */

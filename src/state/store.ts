@@ -51,6 +51,11 @@ export class WsStore {
         return this.maps.clients.items().map(([key, value]) => [readClientKey(key, 0)[0], decodeClientRecord(value)]);
     }
 
+    /** The principal of every connected client, in key byte order (no record decoding). */
+    allClientPrincipals(): Principal[] {
+        return this.maps.clients.items().map(([key]) => readPrincipal(key, 0)[0]);
+    }
+
     clientCount(): number {
         return this.maps.clients.len();
     }
