@@ -4,6 +4,9 @@
  * instead of importing it, so the browser bundle and the Node tests each use their own @dfinity/candid.
  * Keep in sync with examples/chat/src (the canister).
  */
+import type { ActorMethod } from '@dfinity/agent';
+import type { Principal } from '@dfinity/principal';
+
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type IdlModule = any;
 
@@ -33,11 +36,27 @@ export function chatMessageIdl({ IDL }: { IDL: IdlModule }): IdlModule {
     });
 }
 
+type WsResult = { Ok: null } | { Err: string };
+interface WebsocketMessage {
+    client_key: { client_principal: Principal; client_nonce: bigint };
+    sequence_num: bigint;
+    timestamp: bigint;
+    is_service_message: boolean;
+    content: Uint8Array | number[];
+}
+
+/** The part of the chat canister's service that `IcWebSocket` uses, typed: its app message type is {@link ChatMessage}. */
+export interface ChatService {
+    ws_open: ActorMethod<[{ client_nonce: bigint; gateway_principal: Principal }], WsResult>;
+    ws_message: ActorMethod<[{ msg: WebsocketMessage }, [] | [ChatMessage]], WsResult>;
+}
+
 /**
  * IDL factory for `Actor.createActor`: enough for `IcWebSocket`'s `canisterActor`.
  *
  * @example
- * const actor = Actor.createActor(chatIdlFactory, { agent, canisterId });
+ * const actor = Actor.createActor<ChatService>(chatIdlFactory, { agent, canisterId });
+ * const ws = new IcWebSocket(gatewayUrl, undefined, createWsConfig({ canisterId, canisterActor: actor, identity, networkUrl }));
  */
 export function chatIdlFactory({ IDL }: { IDL: IdlModule }): IdlModule {
     const ClientKey = IDL.Record({ client_principal: IDL.Principal, client_nonce: IDL.Nat64 });
@@ -49,7 +68,9 @@ export function chatIdlFactory({ IDL }: { IDL: IdlModule }): IdlModule {
         content: IDL.Vec(IDL.Nat8)
     });
     const Result = IDL.Variant({ Ok: IDL.Null, Err: IDL.Text });
+    const CanisterWsOpenArguments = IDL.Record({ client_nonce: IDL.Nat64, gateway_principal: IDL.Principal });
     return IDL.Service({
+        ws_open: IDL.Func([CanisterWsOpenArguments], [Result], []),
         ws_message: IDL.Func([IDL.Record({ msg: WebsocketMessage }), IDL.Opt(chatMessageIdl({ IDL }))], [Result], [])
     });
 }

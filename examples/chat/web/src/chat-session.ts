@@ -3,8 +3,8 @@
  * WebSocket to the canister via the gateway, and the chat's join/post messages on top.
  */
 import { Actor, HttpAgent } from '@dfinity/agent';
-import { IcWebSocket, generateRandomIdentity } from 'ic-websocket-js';
-import { chatIdlFactory, type ChatMessage } from './chat-idl';
+import { IcWebSocket, createWsConfig, generateRandomIdentity } from 'ic-websocket-js';
+import { chatIdlFactory, type ChatMessage, type ChatService } from './chat-idl';
 
 /** Where the chat lives; `npm start` serves these as /config.json. */
 export interface ChatConfig {
@@ -42,14 +42,18 @@ export interface ChatSession {
 export function openChatSession(config: ChatConfig, nickname: string, events: ChatEvents): ChatSession {
     const identity = generateRandomIdentity();
     const agent = HttpAgent.createSync({ host: config.networkUrl, identity });
-    const canisterActor = Actor.createActor(chatIdlFactory as any, { agent, canisterId: config.canisterId });
-    const socket = new IcWebSocket<any, ChatMessage>(config.gatewayUrl, undefined, {
-        canisterId: config.canisterId,
-        canisterActor: canisterActor as any,
-        identity,
-        networkUrl: config.networkUrl,
-        ackMessageIntervalMs: config.ackMessageIntervalMs
-    });
+    const canisterActor = Actor.createActor<ChatService>(chatIdlFactory, { agent, canisterId: config.canisterId });
+    const socket = new IcWebSocket(
+        config.gatewayUrl,
+        undefined,
+        createWsConfig({
+            canisterId: config.canisterId,
+            canisterActor,
+            identity,
+            networkUrl: config.networkUrl,
+            ackMessageIntervalMs: config.ackMessageIntervalMs
+        })
+    );
     events.onState('connecting');
     socket.onopen = () => {
         events.onState('open');
