@@ -31,24 +31,19 @@ const DS_FORK = domainSeparator('ic-hashtree-fork');
 export const DS_LABELED = domainSeparator('ic-hashtree-labeled');
 const DS_LEAF = domainSeparator('ic-hashtree-leaf');
 
-/** SHA-256 of the concatenation of `parts`, without concatenating them first. */
-export function sha256Of(...parts: Uint8Array[]): Uint8Array {
-    return sha256(...parts);
-}
-
 /** Hash of the empty tree. */
-export const EMPTY_HASH: Uint8Array = sha256Of(DS_EMPTY);
+export const EMPTY_HASH: Uint8Array = sha256(DS_EMPTY);
 
 export function forkHash(left: Uint8Array, right: Uint8Array): Uint8Array {
-    return sha256Of(DS_FORK, left, right);
+    return sha256(DS_FORK, left, right);
 }
 
 export function labeledHash(label: Uint8Array, subtreeHash: Uint8Array): Uint8Array {
-    return sha256Of(DS_LABELED, label, subtreeHash);
+    return sha256(DS_LABELED, label, subtreeHash);
 }
 
 export function leafHash(value: Uint8Array): Uint8Array {
-    return sha256Of(DS_LEAF, value);
+    return sha256(DS_LEAF, value);
 }
 
 /** The root hash ("reconstruct") of a tree or witness. */

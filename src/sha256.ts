@@ -313,11 +313,16 @@ export function sha256Midstate(prefix: Uint8Array): Sha256Midstate {
  * sha256(new TextEncoder().encode('abc')); // ba7816bf…
  */
 export function sha256(...parts: Uint8Array[]): Uint8Array {
-    return sha256From(undefined, ...parts);
+    return digestOf(undefined, parts);
 }
 
 /** SHA-256 of `midstate`'s prefix followed by `parts` (no prefix when `midstate` is undefined). */
 export function sha256From(midstate: Sha256Midstate | undefined, ...parts: Uint8Array[]): Uint8Array {
+    return digestOf(midstate, parts);
+}
+
+/** The work of {@link sha256From}, taking the parts as one array: re-spreading rest arguments costs in QuickJS. */
+function digestOf(midstate: Sha256Midstate | undefined, parts: Uint8Array[]): Uint8Array {
     let length = 0;
     for (let i = 0; i < parts.length; i++) length += parts[i].length;
     const paddedLength = (length + 9 + 63) & ~63;
