@@ -4,7 +4,7 @@
  */
 import { Principal } from '@dfinity/principal';
 import type { ClientKey } from './types';
-import { bytesEqual, concatBytes, readU64, u64ToBytes } from './bytes';
+import { bytesEqual, readU64 } from './bytes';
 
 const NONCE_DIGITS = 20;
 
@@ -52,7 +52,19 @@ export function readPrincipal(bytes: Uint8Array, offset: number): [Principal, nu
 
 /** Stable-map key of a client: length-prefixed principal ‖ nonce (8 bytes, big-endian). */
 export function clientKeyBytes(key: ClientKey): Uint8Array {
-    return concatBytes(principalKeyBytes(key.client_principal), u64ToBytes(key.client_nonce));
+    return principalAndU64(key.client_principal.toUint8Array(), key.client_nonce);
+}
+
+/**
+ * `len ‖ principal ‖ u64` in one buffer: these keys are built several times per queued message, and every extra
+ * allocation or DataView costs ~5-10k instructions in QuickJS.
+ */
+function principalAndU64(principal: Uint8Array, value: bigint): Uint8Array {
+    const out = new Uint8Array(principal.length + 9);
+    out[0] = principal.length;
+    out.set(principal, 1);
+    new DataView(out.buffer).setBigUint64(principal.length + 1, value);
+    return out;
 }
 
 /** Inverse of {@link clientKeyBytes}, reading at `offset`; returns the key and the offset after it. */
@@ -62,8 +74,8 @@ export function readClientKey(bytes: Uint8Array, offset: number): [ClientKey, nu
 }
 
 /** Stable-map key of a queued message: length-prefixed gateway principal ‖ nonce (8 bytes, big-endian). */
-export function messageKeyBytes(gatewayKey: Uint8Array, nonce: bigint): Uint8Array {
-    return concatBytes(gatewayKey, u64ToBytes(nonce));
+export function messageKeyBytes(gateway: Principal, nonce: bigint): Uint8Array {
+    return principalAndU64(gateway.toUint8Array(), nonce);
 }
 
 /** True when both client keys name the same principal and nonce. */

@@ -92,22 +92,22 @@ export class WsStore {
     }
 
     getMessage(gateway: Principal, nonce: bigint): MessageRecord | undefined {
-        const bytes = this.maps.messages.get(messageKeyBytes(principalKeyBytes(gateway), nonce));
+        const bytes = this.maps.messages.get(messageKeyBytes(gateway, nonce));
         return bytes === undefined ? undefined : decodeMessageRecord(bytes);
     }
 
     /** The timestamp of a queued message, without decoding the rest. */
     getMessageTimestamp(gateway: Principal, nonce: bigint): bigint | undefined {
-        const bytes = this.maps.messages.get(messageKeyBytes(principalKeyBytes(gateway), nonce));
+        const bytes = this.maps.messages.get(messageKeyBytes(gateway, nonce));
         return bytes === undefined ? undefined : messageRecordTimestamp(bytes);
     }
 
     putMessage(gateway: Principal, nonce: bigint, record: MessageRecord): void {
-        this.maps.messages.insert(messageKeyBytes(principalKeyBytes(gateway), nonce), encodeMessageRecord(record));
+        this.maps.messages.insert(messageKeyBytes(gateway, nonce), encodeMessageRecord(record));
     }
 
     removeMessage(gateway: Principal, nonce: bigint): void {
-        this.maps.messages.remove(messageKeyBytes(principalKeyBytes(gateway), nonce));
+        this.maps.messages.remove(messageKeyBytes(gateway, nonce));
     }
 
     /** Every queued message of every gateway: [gateway, nonce, record]. O(n), for the rebuild after an upgrade. */
