@@ -1,7 +1,7 @@
 /**
  * `IcWebSocket`: the object an Azle canister creates once at module level to get WebSockets.
  */
-import { clearTimer, IDL, performanceCounter, setTimer, setTimerInterval } from 'azle';
+import { clearTimer, IDL, inReplicatedExecution, performanceCounter, setTimer, setTimerInterval } from 'azle';
 import type { Principal } from '@dfinity/principal';
 import { INSTRUCTION_BUDGET, CLIENT_KEEP_ALIVE_TIMEOUT_MS, LOG_PREFIX } from './constants';
 import type { WsResult } from './errors';
@@ -100,6 +100,8 @@ export class IcWebSocket<T> {
     private readonly pending: PendingBroadcasts;
     private readonly outOfBudget: () => boolean;
     private ackTimer: bigint | undefined;
+    /** Whether the heap state (certified tree, Candid templates) was rebuilt since this module was evaluated. */
+    private initialized = false;
     private timerGeneration = 0;
     private broadcastTimer: bigint | undefined;
 
@@ -118,12 +120,20 @@ export class IcWebSocket<T> {
         this.pending = new PendingBroadcasts(new StableKvMap(ids.pendingBroadcasts));
         this.ctx = new WsContext(store, icEnvironment, resolveParams(options), this.callbacksOf(options));
         this.methods = createWsMethods(this.endpoints(), options.appMessage);
+        // Module-level code runs (replicated) on every install and upgrade, and (not replicated) at build time:
+        // initializing here means a canister that forgets `ws.init()` in `@postUpgrade` still serves valid
+        // witnesses and keeps its ack timer.
+        if (inReplicatedExecution()) this.init();
     }
 
     /**
-     * Call from the canister's `@init` and `@postUpgrade`: validates and applies the params (overriding the
-     * constructor's), rebuilds the certified tree from stable memory and sets the certified data, and (re)arms the
-     * ack timer. Throws (traps) if `sendAckIntervalMs <= 60 000`.
+     * Applies params (overriding the constructor's) and (re)arms the ack timer. Throws (traps) if
+     * `sendAckIntervalMs <= 60 000`.
+     *
+     * The constructor already initializes on every install and upgrade (it runs at module level): it rebuilds the
+     * certified tree from stable memory, sets the certified data and arms the timers. Calling `init` from the
+     * canister's `@init` and `@postUpgrade` is still recommended (it is cheap: the tree is rebuilt once per
+     * install or upgrade) and is how params taken from init arguments are applied.
      */
     init(params?: WsParamsInput): void {
         if (params !== undefined) {
@@ -132,10 +142,12 @@ export class IcWebSocket<T> {
                 sendAckIntervalMs: params.sendAckIntervalMs ?? this.ctx.params.sendAckIntervalMs
             });
         }
-        prepareCandidTemplates();
-        rebuildCertTree(this.ctx);
+        if (!this.initialized) {
+            prepareCandidTemplates();
+            rebuildCertTree(this.ctx);
+            this.initialized = true;
+        }
         this.restartTimers();
-        this.broadcastTimer = undefined;
         if (!this.pending.isEmpty()) this.scheduleBroadcastContinuation();
     }
 

@@ -3,9 +3,15 @@
  * Rust `ic-websocket-cdk` 0.4.1, with all state in stable memory. Start with {@link IcWebSocket}.
  *
  * @example
+ * import { IDL, init, postUpgrade } from 'azle';
  * import { IcWebSocket } from 'ic-websocket-cdk';
- * const ws = new IcWebSocket({ appMessage: IDL.Record({ text: IDL.Text }) });
- * export default [App, ws.methods]; // App calls ws.init() from @init and @postUpgrade
+ *
+ * const ws = new IcWebSocket<{ text: string }>({ appMessage: IDL.Record({ text: IDL.Text }) });
+ * class App {
+ *     @init([]) init() { ws.init(); }
+ *     @postUpgrade([]) postUpgrade() { ws.init(); }
+ * }
+ * export default [App, ws.methods];
  */
 export {
     IcWebSocket,

@@ -14,7 +14,7 @@ const members = new Members(1);
 
 const ws = new IcWebSocket<ChatMessage>({
     appMessage: ChatMessageIdl,
-    // The CDK's default memory ids (250–253) do not collide with the chat's 0 and 1.
+    // The CDK's default memory ids (249–253) do not collide with the chat's 0 and 1.
     onMessage: ({ clientPrincipal, message }) => {
         const principal = clientPrincipal.toText();
         if ('Join' in message) {
