@@ -30,7 +30,8 @@ export interface IcClientOptions {
 
 /**
  * A failed poll. `fatal` ones (a reject that is not transient, an `Err` reply, an undecodable reply) stop the
- * canister's poller, as in ic-websocket-gateway; the others (network, HTTP, timeouts) are retried.
+ * canister's poller, as in ic-websocket-gateway; the others (network, HTTP, timeouts, transient rejects: see
+ * {@link isTransientReject}) are retried.
  */
 export class PollError extends Error {
     override name = 'PollError';
@@ -41,7 +42,23 @@ export class PollError extends Error {
 
 const MAINNET_HOSTS = ['icp0.io', 'icp-api.io', 'ic0.app'];
 const SYS_TRANSIENT = 2;
+/** IC0508 "Canister … is stopped", IC0509 "Canister … is stopping": an operator upgrading with stop/start. */
+const CANISTER_PAUSED_ERROR_CODES = new Set(['IC0508', 'IC0509']);
 const SUBMIT_TIMEOUT_MS = 30_000;
+
+/**
+ * Whether a rejected poll is worth retrying: `SysTransient` rejects (as upstream), and, unlike upstream, a canister
+ * that is stopped or stopping. Operators stop a canister around an upgrade, and its stable state (clients, queues,
+ * nonces) is back when it starts, so dropping every session on that reject would lose them for nothing. Any other
+ * reject (trap, missing method, empty canister, ...) stays fatal.
+ *
+ * @example
+ * isTransientReject(5, 'IC0508'); // true: canister stopped
+ * isTransientReject(5, 'IC0536'); // false: no ws_get_messages method
+ */
+export function isTransientReject(rejectCode: number, errorCode: string | undefined): boolean {
+    return rejectCode === SYS_TRANSIENT || (errorCode !== undefined && CANISTER_PAUSED_ERROR_CODES.has(errorCode));
+}
 
 /** True for the IC's public boundary nodes, where the root key is the well-known one and is never fetched. */
 export function isMainnetUrl(url: string): boolean {
@@ -132,8 +149,9 @@ export class IcClient {
             throw new PollError(`ws_get_messages failed: ${error instanceof Error ? error.message : String(error)}`, false);
         }
         if (response.status !== 'replied') {
-            const fatal = Number(response.reject_code) !== SYS_TRANSIENT;
-            throw new PollError(`ws_get_messages rejected (code ${response.reject_code}): ${response.reject_message}`, fatal);
+            const { reject_code: rejectCode, error_code: errorCode, reject_message: rejectMessage } = response;
+            const code = errorCode ? `code ${rejectCode}, ${errorCode}` : `code ${rejectCode}`;
+            throw new PollError(`ws_get_messages rejected (${code}): ${rejectMessage}`, !isTransientReject(Number(rejectCode), errorCode));
         }
         let result: { Ok: CanisterOutputCertifiedMessages } | { Err: string };
         try {

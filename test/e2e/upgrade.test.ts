@@ -3,32 +3,23 @@
 // The clients verify every message's certificate and sequence number themselves: a gap, a repeat or a forgery
 // would close them, so "no onerror, no onclose" plus the exact conversation is the proof.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createLogger, startGateway, type Gateway } from '../../gateway/index.ts';
+import type { Gateway } from '../../gateway/index.ts';
 import { buildCanister } from '../../replica/index.ts';
 import { CanisterOperator } from './support/canister-operator.ts';
 import { ChatClient, type ChatMessage } from './support/chat-client.ts';
 import { startChatNetwork, type ChatNetwork } from './support/chat-network.ts';
+import { startLoggedGateway } from './support/logged-gateway.ts';
 
 let network: ChatNetwork;
 let gateway: Gateway;
 let operator: CanisterOperator;
 let wasm: Uint8Array;
-const gatewayLog: string[] = [];
-const printErrors = createLogger('error');
+let gatewayLog: string[];
 
 beforeAll(async () => {
     network = await startChatNetwork();
     wasm = await buildCanister('chat'); // the same (cached) module the network installed
-    gateway = await startGateway({
-        icUrl: network.url,
-        port: 0,
-        logger: {
-            debug: (line) => gatewayLog.push(line),
-            info: (line) => gatewayLog.push(line),
-            warn: (line) => gatewayLog.push(line),
-            error: (line) => (gatewayLog.push(line), printErrors.error(line))
-        }
-    });
+    ({ gateway, log: gatewayLog } = await startLoggedGateway({ icUrl: network.url }));
     operator = await CanisterOperator.connect(network.url, network.canisterId);
 });
 afterAll(async () => {
@@ -88,5 +79,35 @@ it('clients stay connected through an upgrade and every message arrives exactly 
     ada.close();
     await bob.waitFor((m) => 'Left' in m && m.Left.nickname === 'ada');
     bob.close();
+    await expect.poll(() => gateway.status().clients).toBe(0);
+});
+
+it('a stop, upgrade, start keeps every session although polls are refused while the canister is stopped', async () => {
+    const [cleo, dan] = await twoMembers('cleo', 'dan');
+    await say(cleo, [cleo, dan], ['u2 before the stop']);
+    const logFrom = gatewayLog.length;
+    const newLog = () => gatewayLog.slice(logFrom).join('\n');
+
+    await operator.stop();
+    // The gateway keeps polling; the IC refuses each poll with IC0508 until the canister runs again.
+    await expect.poll(newLog, { timeout: 5_000 }).toMatch(new RegExp(`polling ${network.canisterId} failed, retrying: .*IC0508`));
+    await new Promise((resolve) => setTimeout(resolve, 500)); // several refused polls
+    expect(gateway.status().canisters).toEqual([expect.objectContaining({ canisterId: network.canisterId, clients: 2, polling: true })]);
+    await operator.upgrade(wasm);
+    await operator.start();
+    await expect.poll(newLog, { timeout: 5_000 }).toMatch(new RegExp(`polling ${network.canisterId} recovered after \\d+ ms`));
+
+    await say(dan, [cleo, dan], ['u2 after the start']);
+    await say(cleo, [cleo, dan], ['u2 all good']);
+    const expected = ['cleo: u2 before the stop', 'dan: u2 after the start', 'cleo: u2 all good'];
+    expect(conversation(cleo, 'u2 ')).toEqual(expected);
+    expect(conversation(dan, 'u2 ')).toEqual(expected);
+    expectUntroubled(cleo, dan);
+    expect((await operator.chatMembers()).sort()).toEqual(['cleo', 'dan']);
+    expect(newLog()).not.toMatch(/stopped:/);
+
+    cleo.close();
+    await dan.waitFor((m) => 'Left' in m && m.Left.nickname === 'cleo');
+    dan.close();
     await expect.poll(() => gateway.status().clients).toBe(0);
 });
