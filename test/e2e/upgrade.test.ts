@@ -4,6 +4,7 @@
 // would close them, so "no onerror, no onclose" plus the exact conversation is the proof.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Gateway } from '../../gateway/index.ts';
+import { isTransientReject } from '../../gateway/ic-client.ts';
 import { buildCanister } from '../../replica/index.ts';
 import { CanisterOperator } from './support/canister-operator.ts';
 import { ChatClient, type ChatMessage } from './support/chat-client.ts';
@@ -33,9 +34,9 @@ const posted = (text: string) => (message: ChatMessage) => 'Posted' in message &
 const conversation = (client: ChatClient, prefix: string) =>
     client.received.flatMap((m) => ('Posted' in m && m.Posted.text.startsWith(prefix) ? [`${m.Posted.nickname}: ${m.Posted.text}`] : []));
 
-/** Two clients that joined (ada first, so both orders of arrival are fixed). */
-async function twoMembers(ada: string, bob: string): Promise<[ChatClient, ChatClient]> {
-    const options = { gatewayUrl: gateway.url, networkUrl: network.url, canisterId: network.canisterId };
+/** Two clients of `canisterId` that joined (ada first, so both orders of arrival are fixed). */
+async function twoMembers(ada: string, bob: string, canisterId = network.canisterId): Promise<[ChatClient, ChatClient]> {
+    const options = { gatewayUrl: gateway.url, networkUrl: network.url, canisterId };
     const [first, second] = await Promise.all([ChatClient.connect(options), ChatClient.connect(options)]);
     first.send({ Join: { nickname: ada } });
     await first.waitFor(joined(ada));
@@ -110,4 +111,26 @@ it('a stop, upgrade, start keeps every session although polls are refused while 
     await dan.waitFor((m) => 'Left' in m && m.Left.nickname === 'cleo');
     dan.close();
     await expect.poll(() => gateway.status().clients).toBe(0);
+});
+
+it('only transient rejects are retried: a stopped or stopping canister, SysTransient; not a trap, a missing method or no code', () => {
+    expect(isTransientReject(2, 'IC0207')).toBe(true); // SysTransient (e.g. out of cycles for the query)
+    expect(isTransientReject(5, 'IC0508')).toBe(true); // canister stopped
+    expect(isTransientReject(5, 'IC0509')).toBe(true); // canister stopping
+    expect(isTransientReject(5, 'IC0503')).toBe(false); // trapped
+    expect(isTransientReject(5, 'IC0536')).toBe(false); // no ws_get_messages
+    expect(isTransientReject(5, 'IC0537')).toBe(false); // no wasm module
+    expect(isTransientReject(4, undefined)).toBe(false); // CanisterReject
+});
+
+it('a canister whose code was uninstalled is a fatal poll failure: its clients are closed with the reason', async () => {
+    const other = (await network.replica.installCanister({ wasm })).toText();
+    const [eve, fay] = await twoMembers('eve', 'fay', other);
+    await (await CanisterOperator.connect(network.url, other)).uninstall();
+    const closes = await Promise.all([eve.closed(), fay.closed()]);
+    for (const close of closes) {
+        expect(close.code).toBe(1011);
+        expect(close.reason).toMatch(/^canister polling failed: ws_get_messages rejected \(code 5, IC0537\)/);
+    }
+    await expect.poll(() => gateway.status().canisters.map((c) => c.canisterId)).not.toContain(other);
 });

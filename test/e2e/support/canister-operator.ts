@@ -1,6 +1,6 @@
 /**
  * A canister operator over the IC HTTP interface, doing what `dfx canister stop|start|install --mode upgrade`
- * does: calls to the management canister (`aaaaa-aa`) with the canister as effective id. Wasm modules over the
+ * (and `dfx canister uninstall-code`) does: calls to the management canister (`aaaaa-aa`) with the canister as effective id. Wasm modules over the
  * 2 MiB ingress limit (every Azle canister) are uploaded in 1 MiB chunks and installed with `install_chunked_code`.
  * It also reads the chat canister's `members` and `history` queries, to check what an upgrade kept.
  */
@@ -37,6 +37,7 @@ const managementIdl: IDL.InterfaceFactory = () =>
             []
         ),
         clear_chunk_store: IDL.Func([CanisterIdRecord], [], []),
+        uninstall_code: IDL.Func([CanisterIdRecord], [], []),
         stop_canister: IDL.Func([CanisterIdRecord], [], []),
         start_canister: IDL.Func([CanisterIdRecord], [], [])
     });
@@ -58,6 +59,7 @@ type Management = ActorSubclass<{
         arg: Uint8Array;
     }): Promise<void>;
     clear_chunk_store(args: { canister_id: Principal }): Promise<void>;
+    uninstall_code(args: { canister_id: Principal }): Promise<void>;
     stop_canister(args: { canister_id: Principal }): Promise<void>;
     start_canister(args: { canister_id: Principal }): Promise<void>;
 }>;
@@ -108,6 +110,11 @@ export class CanisterOperator {
             arg: new Uint8Array(IDL.encode([], []))
         });
         await this.management.clear_chunk_store({ canister_id });
+    }
+
+    /** `uninstall_code`: the canister keeps its id but loses its code and state; messages to it get IC0537. */
+    async uninstall(): Promise<void> {
+        await this.management.uninstall_code({ canister_id: this.canisterId });
     }
 
     async stop(): Promise<void> {
