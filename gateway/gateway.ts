@@ -89,7 +89,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         log,
         outgoingMessageHook: options.outgoingMessageHook,
         openTimeoutMs: options.openTimeoutMs ?? 60_000,
-        submitCall: (call) => ic.submitCall(call),
+        // Held while the canister is known to be stopped (an upgrade): the IC would reject the call and lose it.
+        submitCall: async (call) => {
+            await registry.whenCanisterRunning(call.canisterId);
+            await ic.submitCall(call);
+        },
         closeClient(canisterId, key) {
             const closing = ic.closeClient(canisterId, key);
             pendingCloses.add(closing);

@@ -35,7 +35,11 @@ export interface IcClientOptions {
  */
 export class PollError extends Error {
     override name = 'PollError';
-    constructor(message: string, readonly fatal: boolean) {
+    /**
+     * @param fatal stops the poller and closes the canister's clients.
+     * @param canisterPaused the canister is stopped or stopping (IC0508/IC0509): calls to it would be rejected.
+     */
+    constructor(message: string, readonly fatal: boolean, readonly canisterPaused = false) {
         super(message);
     }
 }
@@ -151,7 +155,8 @@ export class IcClient {
         if (response.status !== 'replied') {
             const { reject_code: rejectCode, error_code: errorCode, reject_message: rejectMessage } = response;
             const code = errorCode ? `code ${rejectCode}, ${errorCode}` : `code ${rejectCode}`;
-            throw new PollError(`ws_get_messages rejected (${code}): ${rejectMessage}`, !isTransientReject(Number(rejectCode), errorCode));
+            const paused = errorCode !== undefined && CANISTER_PAUSED_ERROR_CODES.has(errorCode);
+            throw new PollError(`ws_get_messages rejected (${code}): ${rejectMessage}`, !isTransientReject(Number(rejectCode), errorCode), paused);
         }
         let result: { Ok: CanisterOutputCertifiedMessages } | { Err: string };
         try {

@@ -56,12 +56,23 @@ export class CanisterPoller {
     private stopped = false;
     private wake: (() => void) | undefined;
     private failingSince: number | undefined;
+    // Set while polls say the canister is stopped or stopping; relays wait on it (see whenRunning).
+    private paused: { released: Promise<void>; release(): void } | undefined;
 
     constructor(private readonly options: PollerOptions) {}
 
     /** The nonce the next poll asks for. */
     get nonce(): bigint {
         return this.nextNonce;
+    }
+
+    /**
+     * Resolves at once unless the last poll found the canister stopped or stopping; then once a poll succeeds
+     * again (or the poller ends). Client calls submitted to a stopped canister would be rejected and lost, and the
+     * CDK would then refuse the client's later messages as out of sequence, so relays wait for this.
+     */
+    whenRunning(): Promise<void> {
+        return this.paused?.released ?? Promise.resolve();
     }
 
     start(): void {
@@ -90,10 +101,12 @@ export class CanisterPoller {
                     break;
                 }
                 this.noteFailure(error);
+                if (error instanceof PollError && error.canisterPaused) this.pause();
                 await this.sleep(options.intervalMs);
                 continue;
             }
             this.noteSuccess();
+            this.resume();
             try {
                 for (const message of batch.messages) {
                     this.nextNonce = nextNonceAfter(this.nextNonce, message.key);
@@ -106,9 +119,22 @@ export class CanisterPoller {
             if (!options.hasClients()) break;
             if (batch.is_end_of_queue) await this.sleep(options.intervalMs - (Date.now() - started));
         }
+        this.resume();
         if (failure) options.log.error(`poller for ${canister} stopped: ${failure.message}`);
         else options.log.info(`poller for ${canister} stopped`);
         options.onStopped(failure);
+    }
+
+    private pause(): void {
+        if (this.paused) return;
+        let release!: () => void;
+        const released = new Promise<void>((resolve) => (release = resolve));
+        this.paused = { released, release };
+    }
+
+    private resume(): void {
+        this.paused?.release();
+        this.paused = undefined;
     }
 
     private sleep(ms: number): Promise<void> {

@@ -62,6 +62,11 @@ export class SessionRegistry {
         if (entry.sessions.size === 0 && !entry.poller) this.canisters.delete(entry.canisterId.toText());
     }
 
+    /** Resolves once `canisterId` is not known to be stopped (see {@link CanisterPoller.whenRunning}). */
+    whenCanisterRunning(canisterId: Principal): Promise<void> {
+        return this.canisters.get(canisterId.toText())?.poller?.whenRunning() ?? Promise.resolve();
+    }
+
     status(): CanisterStatus[] {
         return [...this.canisters.values()].map((entry) => ({
             canisterId: entry.canisterId.toText(),

@@ -83,7 +83,7 @@ it('clients stay connected through an upgrade and every message arrives exactly 
     await expect.poll(() => gateway.status().clients).toBe(0);
 });
 
-it('a stop, upgrade, start keeps every session although polls are refused while the canister is stopped', async () => {
+it('a stop, upgrade, start keeps every session and holds posts sent while the canister is stopped', async () => {
     const [cleo, dan] = await twoMembers('cleo', 'dan');
     await say(cleo, [cleo, dan], ['u2 before the stop']);
     const logFrom = gatewayLog.length;
@@ -92,6 +92,8 @@ it('a stop, upgrade, start keeps every session although polls are refused while 
     await operator.stop();
     // The gateway keeps polling; the IC refuses each poll with IC0508 until the canister runs again.
     await expect.poll(newLog, { timeout: 5_000 }).toMatch(new RegExp(`polling ${network.canisterId} failed, retrying: .*IC0508`));
+    // A post sent now would be rejected by the stopped canister: the gateway holds it until polls succeed again.
+    dan.send({ Post: { text: 'u2 sent while stopped' } });
     await new Promise((resolve) => setTimeout(resolve, 500)); // several refused polls
     expect(gateway.status().canisters).toEqual([expect.objectContaining({ canisterId: network.canisterId, clients: 2, polling: true })]);
     await operator.upgrade(wasm);
@@ -100,7 +102,7 @@ it('a stop, upgrade, start keeps every session although polls are refused while 
 
     await say(dan, [cleo, dan], ['u2 after the start']);
     await say(cleo, [cleo, dan], ['u2 all good']);
-    const expected = ['cleo: u2 before the stop', 'dan: u2 after the start', 'cleo: u2 all good'];
+    const expected = ['cleo: u2 before the stop', 'dan: u2 sent while stopped', 'dan: u2 after the start', 'cleo: u2 all good'];
     expect(conversation(cleo, 'u2 ')).toEqual(expected);
     expect(conversation(dan, 'u2 ')).toEqual(expected);
     expectUntroubled(cleo, dan);
