@@ -34,14 +34,14 @@ const posted = (text: string) => (message: ChatMessage) => 'Posted' in message &
 const conversation = (client: ChatClient, prefix: string) =>
     client.received.flatMap((m) => ('Posted' in m && m.Posted.text.startsWith(prefix) ? [`${m.Posted.nickname}: ${m.Posted.text}`] : []));
 
-/** Two clients of `canisterId` that joined (ada first, so both orders of arrival are fixed). */
-async function twoMembers(ada: string, bob: string, canisterId = network.canisterId): Promise<[ChatClient, ChatClient]> {
+/** Two clients of `canisterId` that joined as `nicknames` (one after the other, so both see the same order). */
+async function twoMembers(nicknames: [string, string], canisterId = network.canisterId): Promise<[ChatClient, ChatClient]> {
     const options = { gatewayUrl: gateway.url, networkUrl: network.url, canisterId };
     const [first, second] = await Promise.all([ChatClient.connect(options), ChatClient.connect(options)]);
-    first.send({ Join: { nickname: ada } });
-    await first.waitFor(joined(ada));
-    second.send({ Join: { nickname: bob } });
-    await Promise.all([first.waitFor(joined(bob)), second.waitFor(joined(bob))]);
+    first.send({ Join: { nickname: nicknames[0] } });
+    await first.waitFor(joined(nicknames[0]));
+    second.send({ Join: { nickname: nicknames[1] } });
+    await Promise.all([first.waitFor(joined(nicknames[1])), second.waitFor(joined(nicknames[1]))]);
     return [first, second];
 }
 
@@ -60,7 +60,7 @@ function expectUntroubled(...clients: ChatClient[]): void {
 }
 
 it('clients stay connected through an upgrade and every message arrives exactly once, in order', async () => {
-    const [ada, bob] = await twoMembers('ada', 'bob');
+    const [ada, bob] = await twoMembers(['ada', 'bob']);
     await say(ada, [ada, bob], ['u1 hello', 'u1 anyone?']);
     await say(bob, [ada, bob], ['u1 here']);
 
@@ -84,7 +84,7 @@ it('clients stay connected through an upgrade and every message arrives exactly 
 });
 
 it('a stop, upgrade, start keeps every session and holds posts sent while the canister is stopped', async () => {
-    const [cleo, dan] = await twoMembers('cleo', 'dan');
+    const [cleo, dan] = await twoMembers(['cleo', 'dan']);
     await say(cleo, [cleo, dan], ['u2 before the stop']);
     const logFrom = gatewayLog.length;
     const newLog = () => gatewayLog.slice(logFrom).join('\n');
@@ -127,7 +127,7 @@ it('only transient rejects are retried: a stopped or stopping canister, SysTrans
 
 it('a canister whose code was uninstalled is a fatal poll failure: its clients are closed with the reason', async () => {
     const other = (await network.replica.installCanister({ wasm })).toText();
-    const [eve, fay] = await twoMembers('eve', 'fay', other);
+    const [eve, fay] = await twoMembers(['eve', 'fay'], other);
     await (await CanisterOperator.connect(network.url, other)).uninstall();
     const closes = await Promise.all([eve.closed(), fay.closed()]);
     for (const close of closes) {
