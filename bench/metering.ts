@@ -85,7 +85,7 @@ async function fibSlowdown(): Promise<{ plainMs: number; meteredMs: number }> {
     const wasm = new Uint8Array(parsed.toBinary({}).buffer);
     parsed.destroy();
     const fibOf = (bytes: Uint8Array) => {
-        const imports = { [METERING.importModule]: { [METERING.outOfInstructions]: () => {} } };
+        const imports = { [METERING.importModule]: { [METERING.outOfInstructions]: () => {}, [METERING.stackOverflow]: () => {} } };
         return new WebAssembly.Instance(new WebAssembly.Module(bytes as BufferSource), imports).exports.fib as (n: number) => number;
     };
     const plain = fibOf(wasm);

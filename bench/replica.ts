@@ -78,7 +78,7 @@ async function measure(): Promise<Measures> {
 function rollbackCost(mib: number): { snapshotCommitMs: number; snapshotRestoreMs: number; naiveCommitMs: number; naiveRestoreMs: number } {
     const canister = new Canister(Principal.anonymous(), { controllers: [], cycles: 0n });
     const memory = new WebAssembly.Memory({ initial: Math.ceil((mib * 1048576) / 65536) });
-    canister.code = { memory, globals: [], instance: {} as WebAssembly.Instance, loaded: {} as never, table: undefined, counter: undefined, limit: undefined };
+    canister.code = { memory, globals: [], instance: {} as WebAssembly.Instance, loaded: {} as never, table: undefined, counter: undefined, limit: undefined, stack: undefined };
     const bytes = new Uint8Array(memory.buffer);
     const time = (f: (i: number) => void) => {
         const rounds: number[] = [];

@@ -7,7 +7,7 @@ import { METERING } from './metering/index.ts';
 import type { Execution } from './messages.ts';
 import { StableMemory } from './stable-memory.ts';
 import type { LoadedModule } from './wasm/load.ts';
-import { GLOBAL_EXPORT_PREFIX, TABLE_EXPORT } from './wasm/patch-exports.ts';
+import { GLOBAL_EXPORT_PREFIX, MEMORY_EXPORT, TABLE_EXPORT } from './wasm/patch-exports.ts';
 
 export type CanisterStatus = 'running' | 'stopping' | 'stopped';
 
@@ -15,6 +15,7 @@ export type CanisterStatus = 'running' | 'stopping' | 'stopped';
 export interface CodeInstance {
     readonly loaded: LoadedModule;
     readonly instance: WebAssembly.Instance;
+    /** Memory 0, whatever the module exports it as (the IC needs no memory export); an empty stand-in without one. */
     readonly memory: WebAssembly.Memory;
     readonly table: WebAssembly.Table | undefined;
     /** Mutable globals (stack pointer...), restored on rollback. */
@@ -22,6 +23,8 @@ export interface CodeInstance {
     /** Metering counter and limit globals, when the module is metered. */
     readonly counter: WebAssembly.Global | undefined;
     readonly limit: WebAssembly.Global | undefined;
+    /** Estimated wasm stack in use (metered modules): 0 before each message. */
+    readonly stack: WebAssembly.Global | undefined;
 }
 
 /** The state a message can change, captured before it runs. */
@@ -90,21 +93,22 @@ export class Canister {
     static instantiate(loaded: LoadedModule, imports: Imports): CodeInstance {
         const instance = new WebAssembly.Instance(loaded.module, imports);
         const exports = instance.exports;
-        const memory = exports.memory;
-        if (!(memory instanceof WebAssembly.Memory)) throw new Error('the module does not export its memory as "memory"');
+        const memory = exports[MEMORY_EXPORT];
         const globals = Object.keys(exports)
             .filter((name) => name.startsWith(GLOBAL_EXPORT_PREFIX))
             .map((name) => exports[name] as WebAssembly.Global);
         const counter = exports[METERING.counterGlobal];
         const limit = exports[METERING.limitGlobal];
+        const stack = exports[METERING.stackGlobal];
         return {
             loaded,
             instance,
-            memory,
+            memory: memory instanceof WebAssembly.Memory ? memory : new WebAssembly.Memory({ initial: 0, maximum: 0 }),
             table: exports[TABLE_EXPORT] as WebAssembly.Table | undefined,
             globals,
             counter: counter instanceof WebAssembly.Global ? counter : undefined,
-            limit: limit instanceof WebAssembly.Global ? limit : undefined
+            limit: limit instanceof WebAssembly.Global ? limit : undefined,
+            stack: stack instanceof WebAssembly.Global ? stack : undefined
         };
     }
 

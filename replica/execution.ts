@@ -21,6 +21,8 @@ export interface ExecutionInput {
     incomingReject?: Reject;
     refundedCycles?: bigint;
     dataCertificate?: () => Uint8Array;
+    /** For callbacks: the deadline of the call they answer (otherwise the context's). */
+    deadlineNs?: bigint;
 }
 
 /** How it ended: the execution (with its response and calls when committed), the trap if any, instructions used. */
@@ -42,6 +44,7 @@ export function newExecution(input: ExecutionInput): Execution {
         incomingReject: input.incomingReject,
         refundedCycles: input.refundedCycles ?? 0n,
         dataCertificate: input.dataCertificate,
+        deadlineNs: input.deadlineNs ?? input.context?.deadlineNs ?? 0n,
         replyLimit: replyLimitOf(input.kind),
         instructionLimit: instructionLimitOf(input.kind),
         replyChunks: [],
@@ -71,6 +74,7 @@ export function execute(canister: Canister, input: ExecutionInput, entry: () => 
     const snapshot = canister.snapshot();
     if (code.counter) code.counter.value = 0n;
     if (code.limit) code.limit.value = execution.instructionLimit;
+    if (code.stack) code.stack.value = 0; // a trap leaves it where the message stopped
     canister.current = execution;
     let trap: Reject | undefined;
     let failure: unknown;

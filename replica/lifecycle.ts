@@ -3,8 +3,9 @@
  *
  * - install: the canister must be empty; fresh instance, `canister_init(arg)`.
  * - reinstall: everything wiped (heap, stable memory, certified data, timer); fresh instance, `canister_init(arg)`.
- * - upgrade: `canister_pre_upgrade` on the old instance, fresh instance of the new module (heap wiped), stable
- *   memory and certified data kept, timer cleared, `canister_post_upgrade(arg)`.
+ * - upgrade: `canister_pre_upgrade` on the old instance, fresh instance of the new module (heap wiped, or kept with
+ *   `keepWasmMemory`, the IC's `wasm_memory_persistence = opt keep` for Motoko's enhanced orthogonal persistence),
+ *   stable memory and certified data kept, timer cleared, `canister_post_upgrade(arg)`.
  * If any step traps, the canister is left exactly as it was.
  */
 import type { Principal } from '@dfinity/principal';
@@ -13,7 +14,7 @@ import { ErrorCode, errorText, type Reject, RejectCode } from './errors.ts';
 import { execute } from './execution.ts';
 import type { MessageKind } from './messages.ts';
 import { StableMemory } from './stable-memory.ts';
-import { InvalidWasmError, loadModule } from './wasm/load.ts';
+import { InvalidWasmError, type LoadedModule, loadModule } from './wasm/load.ts';
 
 export type InstallMode = 'install' | 'reinstall' | 'upgrade';
 const INSTALL_MODES: readonly string[] = ['install', 'reinstall', 'upgrade'];
@@ -27,6 +28,8 @@ export interface InstallRequest {
     timeNs: bigint;
     /** Upgrade option: do not run `canister_pre_upgrade`. */
     skipPreUpgrade?: boolean;
+    /** Upgrade option `wasm_memory_persistence`: keep (true), replace (false) or not given (undefined). */
+    keepWasmMemory?: boolean;
 }
 
 /** Result of an install: a reject when it failed (the canister is then unchanged), and the instructions used. */
@@ -48,7 +51,7 @@ function runHook(canister: Canister, kind: MessageKind, exportName: string, requ
  * @example
  * const { reject } = installCode(canister, { mode: 'install', wasm, arg, caller, timeNs }, importsFor);
  */
-export function installCode(canister: Canister, request: InstallRequest, imports: (canister: Canister) => Imports): InstallOutcome {
+export function installCode(canister: Canister, request: InstallRequest, imports: (canister: Canister, loaded: LoadedModule) => Imports): InstallOutcome {
     if (!INSTALL_MODES.includes(request.mode)) {
         throw new TypeError(`installCode: mode must be one of ${INSTALL_MODES.join(', ')}, got ${JSON.stringify(request.mode)}`);
     }
@@ -64,6 +67,10 @@ export function installCode(canister: Canister, request: InstallRequest, imports
     }
     if (request.mode === 'upgrade' && !canister.code) {
         return { reject: { code: RejectCode.CanisterError, errorCode: ErrorCode.CanisterWasmModuleNotFound, message: errorText.empty(canister.idText) }, instructions: 0n };
+    }
+    if (request.mode === 'upgrade') {
+        const refusal = persistenceRefusal(canister.code!.loaded, loaded, request.keepWasmMemory);
+        if (refusal) return { reject: { code: RejectCode.CanisterError, errorCode: ErrorCode.CanisterContractViolation, message: refusal }, instructions: 0n };
     }
 
     const before = { code: canister.code, stable: canister.stable, certifiedData: canister.certifiedData, globalTimerNs: canister.globalTimerNs };
@@ -91,7 +98,8 @@ export function installCode(canister: Canister, request: InstallRequest, imports
     }
     canister.globalTimerNs = 0n;
     try {
-        canister.code = Canister.instantiate(loaded, imports(canister));
+        canister.code = Canister.instantiate(loaded, imports(canister, loaded));
+        if (request.mode === 'upgrade' && request.keepWasmMemory && before.code) keepMemory(before.code.memory, canister.code.memory);
     } catch (error) {
         if (request.mode === 'upgrade') canister.stable.rollback();
         undo();
@@ -107,6 +115,39 @@ export function installCode(canister: Canister, request: InstallRequest, imports
     if (request.mode === 'upgrade') canister.stable.commit();
     canister.version += 1n;
     return { instructions };
+}
+
+/**
+ * The IC's rules for `wasm_memory_persistence`: a module declaring enhanced orthogonal persistence may only be
+ * upgraded with the option given (keep or replace), and `keep` needs a new module that declares it too.
+ */
+function persistenceRefusal(installed: LoadedModule, next: LoadedModule, keepWasmMemory: boolean | undefined): string | undefined {
+    if (installed.enhancedOrthogonalPersistence && keepWasmMemory === undefined) {
+        return 'Missing upgrade option: Enhanced orthogonal persistence requires the `wasm_memory_persistence` upgrade option.';
+    }
+    if (keepWasmMemory && !next.enhancedOrthogonalPersistence) {
+        return 'Invalid upgrade option: The `wasm_memory_persistence: opt Keep` upgrade option requires that the new canister module supports enhanced orthogonal persistence.';
+    }
+    return undefined;
+}
+
+/** Gives the new instance the old instance's main memory (grown to the same size first). */
+function keepMemory(old: WebAssembly.Memory | undefined, next: WebAssembly.Memory | undefined): void {
+    if (!old || !next) return;
+    const pages = (bytes: number) => bytes / 65536;
+    const missing = pages(old.buffer.byteLength) - pages(next.buffer.byteLength);
+    if (missing > 0) growMemory(next, missing);
+    new Uint8Array(next.buffer).set(new Uint8Array(old.buffer));
+}
+
+/** `memory.grow` from the host (a 64-bit memory takes the page count as a bigint). */
+export function growMemory(memory: WebAssembly.Memory, pages: number): void {
+    try {
+        memory.grow(pages);
+    } catch (error) {
+        if (!(error instanceof TypeError)) throw error;
+        (memory.grow as unknown as (delta: bigint) => bigint)(BigInt(pages));
+    }
 }
 
 /** Removes the canister's code and state (`uninstall_code`); stable memory and certified data are wiped too. */

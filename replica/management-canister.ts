@@ -29,15 +29,18 @@ export interface CanisterStatusInfo {
     freezingThreshold: bigint;
 }
 
-type InstallModeCandid = { install: null } | { reinstall: null } | { upgrade: [] | [{ skip_pre_upgrade: [] | [boolean] }] };
+type UpgradeFlags = { skip_pre_upgrade: [] | [boolean]; wasm_memory_persistence?: [] | [{ keep: null } | { replace: null }] };
+type InstallModeCandid = { install: null } | { reinstall: null } | { upgrade: [] | [UpgradeFlags] };
 type Settings = { controllers: [] | [Principal[]]; freezing_threshold: [] | [bigint] };
 
 const candidReply = (types: IDL.Type[], values: unknown[]): Response => ({ type: 'reply', data: new Uint8Array(IDL.encode(types, values)) });
 
-function modeOf(mode: InstallModeCandid): { mode: InstallMode; skipPreUpgrade: boolean } {
+function modeOf(mode: InstallModeCandid): { mode: InstallMode; skipPreUpgrade: boolean; keepWasmMemory?: boolean } {
     if ('install' in mode) return { mode: 'install', skipPreUpgrade: false };
     if ('reinstall' in mode) return { mode: 'reinstall', skipPreUpgrade: false };
-    return { mode: 'upgrade', skipPreUpgrade: mode.upgrade[0]?.skip_pre_upgrade[0] ?? false };
+    const flags = mode.upgrade[0];
+    const persistence = flags?.wasm_memory_persistence?.[0];
+    return { mode: 'upgrade', skipPreUpgrade: flags?.skip_pre_upgrade[0] ?? false, keepWasmMemory: persistence === undefined ? undefined : 'keep' in persistence };
 }
 
 export class ManagementCanister implements ManagementHandler {
@@ -164,13 +167,18 @@ export class ManagementCanister implements ManagementHandler {
     }
 
     /** Installs code (install / reinstall / upgrade) if `caller` controls the canister; throws the IC's reject otherwise. */
-    installCode(options: { caller: Principal; canisterId: Principal; wasm: Uint8Array; arg: Uint8Array; mode: InstallMode; skipPreUpgrade?: boolean }): bigint {
+    installCode(options: {
+        caller: Principal;
+        canisterId: Principal;
+        wasm: Uint8Array;
+        arg: Uint8Array;
+        mode: InstallMode;
+        skipPreUpgrade?: boolean;
+        keepWasmMemory?: boolean;
+    }): bigint {
         const canister = this.controlled(options.canisterId, options.caller);
-        const outcome = installCode(
-            canister,
-            { mode: options.mode, wasm: options.wasm, arg: options.arg, caller: options.caller, timeNs: this.subnet.timeNs, skipPreUpgrade: options.skipPreUpgrade },
-            this.subnet.importsFor
-        );
+        const { mode, wasm, arg, caller, skipPreUpgrade, keepWasmMemory } = options;
+        const outcome = installCode(canister, { mode, wasm, arg, caller, timeNs: this.subnet.timeNs, skipPreUpgrade, keepWasmMemory }, this.subnet.importsFor);
         if (outcome.reject) throw new RejectError(outcome.reject.code, outcome.reject.message, outcome.reject.errorCode);
         return outcome.instructions;
     }

@@ -45,6 +45,8 @@ export interface CallContext {
     outstandingCalls: number;
     /** Instructions of the executions of this context so far (`performance_counter(1)`). */
     instructions: bigint;
+    /** `ic0.msg_deadline`: when the caller of a best-effort call stops waiting (ns); 0 for guaranteed responses. */
+    deadlineNs: bigint;
     /** The reject to answer with when the context ends unanswered because a callback trapped. */
     trapReject?: Reject;
 }
@@ -67,6 +69,10 @@ export interface OutgoingCall {
     cycles: bigint;
     /** The context the call was made in, whose callbacks run when the response comes back. */
     readonly context: CallContext;
+    /** Set by `call_with_best_effort_response`: a best-effort call. */
+    timeoutSeconds?: number;
+    /** Of a best-effort call, set when it is performed: its time plus the timeout. */
+    deadlineNs?: bigint;
 }
 
 /** One run of a canister export. */
@@ -85,6 +91,8 @@ export interface Execution {
     readonly refundedCycles: bigint;
     /** Lazily signed data certificate (only non-replicated queries). */
     readonly dataCertificate?: () => Uint8Array;
+    /** `ic0.msg_deadline`: of the incoming call, or for a callback of the call it answers; 0 when guaranteed. */
+    readonly deadlineNs: bigint;
     /** Reply limit in bytes (2 MiB; 3 MiB for queries). */
     readonly replyLimit: number;
     /** Instruction limit of this message. */

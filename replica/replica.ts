@@ -1,25 +1,21 @@
 /**
- * The public, in-process replica: one application subnet running real canister wasm with IC semantics.
- * See README.md for the semantics and documented deviations.
+ * The public replica: one application subnet running real canister wasm with IC semantics. Its engine (engine.ts)
+ * runs on a worker thread with a large stack by default (thread/), so canisters get the IC's wasm stack; every call
+ * still completes before it returns, in the order calls were made. See README.md for the semantics and documented
+ * deviations.
  */
-import { IDL } from '@dfinity/candid';
-import { Principal } from '@dfinity/principal';
-import { sha256 } from '@noble/hashes/sha2';
-import { concatBytes, utf8 } from './bytes.ts';
-import { DataCertificates, RootKey } from './certificates.ts';
-import { type Reject, RejectError } from './errors.ts';
+import type { Principal } from '@dfinity/principal';
+import type { EngineOperation, ReplicaEngine } from './engine.ts';
 import type { HashTree } from './hash-tree.ts';
 import type { InstallMode } from './lifecycle.ts';
-import { type CanisterStatusInfo, DEFAULT_CYCLES, ManagementCanister } from './management-canister.ts';
-import type { Response } from './messages.ts';
-import { CANISTER_RANGE, Subnet } from './subnet.ts';
-import { canisterIdFromIndex } from './canister.ts';
+import type { CanisterStatusInfo } from './management-canister.ts';
+import { nonNegativeMilliseconds, validateReplicaOptions } from './options.ts';
+import { type EngineLink, openEngine } from './thread/engine-link.ts';
 
 const NS_PER_MS = 1_000_000n;
-const EMPTY_CANDID = new Uint8Array(IDL.encode([], []));
 
 export interface ReplicaOptions {
-    /** Makes the root key and `raw_rand` deterministic. Without it both are random. */
+    /** Makes the root key and `raw_rand` deterministic: a string or bytes. Without it both are random. */
     seed?: string | Uint8Array;
     /** Initial time in ms since the epoch (default: now). */
     time?: number;
@@ -30,6 +26,13 @@ export interface ReplicaOptions {
      * uses 1 ns, so every round has its own time; the default 0 keeps time exactly where tests set it.
      */
     roundTimeIncrementNs?: bigint;
+    /**
+     * Where canister code runs. `'worker'` (default): on the process's replica thread, whose 64 MiB stack lets the
+     * IC's stack limit (5 MiB of wasm frames, counted deterministically) decide when recursion overflows.
+     * `'inline'`: on the calling thread (e.g. to profile canister code with `--cpu-prof`); V8's own stack (~1 MB on
+     * the main thread) then cuts deep recursion short, at a depth that depends on how warm the code is.
+     */
+    thread?: 'worker' | 'inline';
 }
 
 /** Who sends a call; anonymous when omitted. */
@@ -75,7 +78,16 @@ export interface InstallCodeOptions {
     sender?: Principal;
     /** Upgrade only: skip `canister_pre_upgrade`. */
     skipPreUpgrade?: boolean;
+    /**
+     * Upgrade only: keep the wasm main memory (the IC's `wasm_memory_persistence = opt variant { keep }`), as Motoko's
+     * enhanced orthogonal persistence needs. Required (true or false) when the installed module declares the
+     * `enhanced-orthogonal-persistence` custom section, as on the IC.
+     */
+    keepWasmMemory?: boolean;
 }
+
+/** Options of an upgrade (see {@link InstallCodeOptions}). */
+export type UpgradeOptions = Pick<InstallCodeOptions, 'arg' | 'sender' | 'skipPreUpgrade' | 'keepWasmMemory'>;
 
 /**
  * An embedded IC replica.
@@ -93,109 +105,83 @@ export class Replica {
     /** The subnet's id (self-authenticating principal of the root key). */
     readonly subnetId: Principal;
     /** First and last canister id this replica assigns. */
-    readonly canisterRange: { start: Principal; end: Principal } = {
-        start: canisterIdFromIndex(CANISTER_RANGE.start),
-        end: canisterIdFromIndex(CANISTER_RANGE.end)
-    };
-    private readonly key: RootKey;
-    private readonly subnet: Subnet;
-    private readonly management: ManagementCanister;
+    readonly canisterRange: { start: Principal; end: Principal };
 
-    private constructor(options: ReplicaOptions) {
-        this.key = options.seed === undefined ? RootKey.random() : RootKey.fromSeed(options.seed);
-        this.rootKey = this.key.der;
-        this.subnetId = Principal.selfAuthenticating(this.rootKey);
-        const timeNs = msToNs(options.time ?? Date.now(), 'Replica.create: time');
-        this.subnet = new Subnet({
-            timeNs,
-            roundTimeIncrementNs: options.roundTimeIncrementNs,
-            certificates: new DataCertificates(this.key),
-            host: { onDebugPrint: options.printLogs ? (canister, text) => console.log(`[${canister.idText}] ${text}`) : undefined }
-        });
-        this.management = new ManagementCanister(this.subnet, randomSource(options.seed));
-        this.subnet.management = this.management;
+    private constructor(private readonly engine: EngineLink) {
+        const info = this.call('info', []);
+        this.rootKey = info.rootKey;
+        this.subnetId = info.subnetId;
+        this.canisterRange = info.canisterRange;
     }
 
-    /** Creates a replica. */
+    /**
+     * Creates a replica. Options are checked: a wrong type or an unknown option is a TypeError naming it.
+     *
+     * @example await Replica.create({ seed: 'my test', time: Date.parse('2026-01-01') })
+     */
     static async create(options: ReplicaOptions = {}): Promise<Replica> {
-        return new Replica(options);
+        return new Replica(await openEngine(validateReplicaOptions(options)));
+    }
+
+    /** Frees the replica's canisters and their memory now (otherwise that happens once the replica is garbage). */
+    close(): void {
+        this.engine.close();
+    }
+
+    private call<K extends EngineOperation>(operation: K, args: Parameters<ReplicaEngine[K]>): ReturnType<ReplicaEngine[K]> {
+        return this.engine.call(operation, args);
     }
 
     // ------------------------------------------------------------------ canisters
 
     /** Creates an empty canister (controllers default to `[sender]`, sender to anonymous). */
     async createCanister(options: { controllers?: Principal[]; sender?: Principal; cycles?: bigint; canisterId?: Principal } = {}): Promise<Principal> {
-        const caller = options.sender ?? Principal.anonymous();
-        return this.management.createCanister({
-            caller,
-            settings: { controllers: [options.controllers ?? [caller]], freezing_threshold: [] },
-            cycles: options.cycles ?? DEFAULT_CYCLES,
-            specifiedId: options.canisterId
-        });
+        return this.call('createCanister', [options]);
     }
 
     /** Installs, reinstalls or upgrades code (after which due timers run, e.g. Azle's 0-second seeding timer). */
     async installCode(options: InstallCodeOptions): Promise<void> {
-        const sender = options.sender ?? this.defaultSender(options.canisterId);
-        this.subnet.startRound();
-        this.management.installCode({
-            caller: sender,
-            canisterId: options.canisterId,
-            wasm: options.wasm,
-            arg: options.arg ?? EMPTY_CANDID,
-            mode: options.mode,
-            skipPreUpgrade: options.skipPreUpgrade
-        });
-        this.subnet.drain();
-        this.subnet.executeRound();
+        this.call('installCode', [options]);
     }
 
-    /** Creates a canister and installs `wasm` into it; returns its id. */
+    /** Creates a canister and installs `wasm` into it; returns its id. Nothing is left behind if init traps. */
     async installCanister(options: InstallCanisterOptions): Promise<Principal> {
-        const sender = options.sender ?? Principal.anonymous();
-        const canisterId = await this.createCanister({ controllers: options.controllers ?? [sender], sender, cycles: options.cycles });
-        try {
-            await this.installCode({ canisterId, wasm: options.wasm, arg: options.arg, mode: 'install', sender });
-        } catch (error) {
-            this.subnet.canisters.delete(canisterId.toText()); // nothing is left behind by a failed install
-            throw error;
-        }
-        return canisterId;
+        return this.call('installCanister', [options]);
     }
 
-    /** Upgrades a canister: pre_upgrade, new instance (heap wiped), stable memory kept, post_upgrade(arg). */
-    async upgradeCanister(canisterId: Principal, wasm: Uint8Array, options: { arg?: Uint8Array; sender?: Principal; skipPreUpgrade?: boolean } = {}): Promise<void> {
-        await this.installCode({ canisterId, wasm, mode: 'upgrade', ...options });
+    /** Upgrades a canister: pre_upgrade, new instance (heap wiped unless `keepWasmMemory`), stable memory kept, post_upgrade(arg). */
+    async upgradeCanister(canisterId: Principal, wasm: Uint8Array, options: UpgradeOptions = {}): Promise<void> {
+        this.call('upgradeCanister', [canisterId, wasm, options]);
     }
 
     /** Reinstalls a canister: everything wiped, init(arg). */
     async reinstallCanister(canisterId: Principal, wasm: Uint8Array, options: { arg?: Uint8Array; sender?: Principal } = {}): Promise<void> {
-        await this.installCode({ canisterId, wasm, mode: 'reinstall', ...options });
+        this.call('reinstallCanister', [canisterId, wasm, options]);
     }
 
     /** Stops a canister (messages to it are then rejected with IC0508). `sender` must be a controller. */
     async stopCanister(canisterId: Principal, options: CallOptions = {}): Promise<void> {
-        this.management.stopCanister(canisterId, options.sender ?? this.defaultSender(canisterId));
+        this.call('stopCanister', [canisterId, options]);
     }
 
     /** Starts a stopped canister again. `sender` must be a controller. */
     async startCanister(canisterId: Principal, options: CallOptions = {}): Promise<void> {
-        this.management.startCanister(canisterId, options.sender ?? this.defaultSender(canisterId));
+        this.call('startCanister', [canisterId, options]);
     }
 
     /** Status, controllers, module hash, memory size and cycles of a canister. */
     canisterStatus(canisterId: Principal): CanisterStatusInfo {
-        return this.management.status(canisterId);
+        return this.call('canisterStatus', [canisterId]);
     }
 
     /** Replaces the controllers (checked against `sender`, default the first current controller). */
     async setControllers(canisterId: Principal, controllers: Principal[], options: CallOptions = {}): Promise<void> {
-        this.management.updateSettings(canisterId, { controllers: [controllers], freezing_threshold: [] }, options.sender ?? this.defaultSender(canisterId));
+        this.call('setControllers', [canisterId, controllers, options]);
     }
 
     /** The canister's controllers. */
     getControllers(canisterId: Principal): Principal[] {
-        return [...this.subnet.canister(canisterId).controllers];
+        return this.call('getControllers', [canisterId]);
     }
 
     /**
@@ -203,51 +189,42 @@ export class Replica {
      * exist: certified data, controllers, module hash and the module's `icp:public` custom sections.
      */
     canisterState(canisterId: Principal): CanisterState | undefined {
-        const canister = this.subnet.canisters.get(canisterId.toText());
-        if (!canister) return undefined;
-        return {
-            certifiedData: canister.certifiedData,
-            controllers: [...canister.controllers],
-            moduleHash: canister.code?.loaded.moduleHash,
-            metadata: canister.code?.loaded.publicMetadata ?? new Map()
-        };
+        return this.call('canisterState', [canisterId]);
     }
 
     /** Ids of all canisters, in creation order. */
     canisterIds(): Principal[] {
-        return [...this.subnet.canisters.values()].map((c) => c.id);
+        return this.call('canisterIds', []);
     }
 
     /** The canister's `debug_print` output so far (traps of timers and callbacks appear as `[TRAP] ...`). */
     logs(canisterId: Principal): string[] {
-        return [...this.subnet.canister(canisterId).logs];
+        return this.call('logs', [canisterId]);
     }
 
     /** The canister's certified data (what `/canister/<id>/certified_data` holds). */
     getCertifiedData(canisterId: Principal): Uint8Array {
-        return this.subnet.canister(canisterId).certifiedData;
+        return this.call('getCertifiedData', [canisterId]);
     }
 
     /** A copy of the canister's whole stable memory. */
     getStableMemory(canisterId: Principal): Uint8Array {
-        return this.subnet.canister(canisterId).stable.snapshot();
+        return this.call('getStableMemory', [canisterId]);
     }
 
     /** Replaces stable memory (size rounded up to whole 64 KiB pages). */
     setStableMemory(canisterId: Principal, bytes: Uint8Array): void {
-        this.subnet.canister(canisterId).stable.replace(bytes);
+        this.call('setStableMemory', [canisterId, bytes]);
     }
 
     /** The canister's cycle balance. */
     getCycles(canisterId: Principal): bigint {
-        return this.subnet.canister(canisterId).cycles;
+        return this.call('getCycles', [canisterId]);
     }
 
     /** Adds cycles; returns the new balance. */
     addCycles(canisterId: Principal, amount: bigint): bigint {
-        const canister = this.subnet.canister(canisterId);
-        canister.cycles += amount;
-        return canister.cycles;
+        return this.call('addCycles', [canisterId, amount]);
     }
 
     // ------------------------------------------------------------------ calls
@@ -257,53 +234,50 @@ export class Replica {
      * ends (due timers fire). Calls to `aaaaa-aa` reach the management canister (`install_code`, ...).
      * Throws {@link RejectError} unless the call is replied.
      */
-    async update(canisterId: Principal, method: string, arg: Uint8Array = EMPTY_CANDID, options: CallOptions = {}): Promise<CallResult> {
-        const result = this.subnet.ingressUpdate(canisterId, method, asBytes(arg), options.sender ?? Principal.anonymous());
-        return toCallResult(result.response, result.instructions);
+    async update(canisterId: Principal, method: string, arg?: Uint8Array | ArrayBuffer, options: CallOptions = {}): Promise<CallResult> {
+        return this.call('update', [canisterId, method, asBytes(arg), options]);
     }
 
     /** A query call: sees the certified time and a data certificate; its changes are discarded. Throws {@link RejectError}. */
-    async query(canisterId: Principal, method: string, arg: Uint8Array = EMPTY_CANDID, options: CallOptions = {}): Promise<CallResult> {
-        const result = this.subnet.ingressQuery(canisterId, method, asBytes(arg), options.sender ?? Principal.anonymous());
-        return toCallResult(result.response, result.instructions);
+    async query(canisterId: Principal, method: string, arg?: Uint8Array | ArrayBuffer, options: CallOptions = {}): Promise<CallResult> {
+        return this.call('query', [canisterId, method, asBytes(arg), options]);
     }
 
     // ------------------------------------------------------------------ time
 
     /** Current time in ms. */
     getTime(): number {
-        return Number(this.subnet.timeNs / NS_PER_MS);
+        return Number(this.getTimeNs() / NS_PER_MS);
     }
 
     /** Current time in ns. */
     getTimeNs(): bigint {
-        return this.subnet.timeNs;
+        return this.call('getTimeNs', []);
     }
 
     /** Time (ms) certified by the last round: what queries and their certificates see. */
     get certifiedTime(): number {
-        return Number(this.subnet.certifiedTimeNs / NS_PER_MS);
+        return Number(this.certifiedTimeNs() / NS_PER_MS);
     }
 
     /** Sets the time (ms). Like PocketIC, queries see it only after the next round (`tick`). Time never goes back. */
     setTime(ms: number): void {
-        this.setTimeNs(msToNs(ms, 'setTime'));
+        this.setTimeNs(BigInt(Math.round(nonNegativeMilliseconds('setTime: the time', ms))) * NS_PER_MS);
     }
 
     /** Sets the time in ns (see {@link setTime}). */
     setTimeNs(ns: bigint): void {
-        if (ns < this.subnet.timeNs) throw new RangeError(`setTime: ${ns} ns is before the current time ${this.subnet.timeNs} ns`);
-        this.subnet.timeNs = ns;
+        this.call('setTimeNs', [ns]);
     }
 
     /** Time (ns) certified by the last round (what `/time` in certificates holds). */
     certifiedTimeNs(): bigint {
-        return this.subnet.certifiedTimeNs;
+        return this.call('certifiedTimeNs', []);
     }
 
     /** Certifies the current time at once, without running a round. */
     certifyTime(): void {
-        this.subnet.certifiedTimeNs = this.subnet.timeNs;
+        this.call('certifyTime', []);
     }
 
     /** Sets the time (ms) and certifies it at once, without running a round (PocketIC's set_certified_time). */
@@ -317,8 +291,7 @@ export class Replica {
      * several times fires once per jump, as on the IC (it is rescheduled from the time it fired).
      */
     async advanceTime(ms: number): Promise<void> {
-        this.subnet.timeNs += msToNs(ms, 'advanceTime', true);
-        this.subnet.executeRound();
+        this.call('advanceTimeNs', [BigInt(Math.round(nonNegativeMilliseconds('advanceTime: the duration', ms) * 1e6))]);
     }
 
     /**
@@ -326,48 +299,18 @@ export class Replica {
      * each round moves time by that step unless time was moved since the previous round (as on PocketIC).
      */
     async tick(rounds = 1): Promise<void> {
-        for (let i = 0; i < rounds; i++) this.subnet.executeRound();
+        if (!Number.isSafeInteger(rounds) || rounds < 0) throw new RangeError(`tick: rounds must be a non-negative integer, got ${rounds}`);
+        this.call('tick', [rounds]);
     }
 
     // ------------------------------------------------------------------ certificates
 
     /** Signs a state tree with the root key; returns the CBOR certificate (for read_state, request status...). */
     signCertificate(tree: HashTree): Uint8Array {
-        return this.key.sign(tree);
-    }
-
-    private defaultSender(canisterId: Principal): Principal {
-        return this.subnet.canister(canisterId).controllers[0] ?? Principal.anonymous();
+        return this.call('signCertificate', [tree]);
     }
 }
 
-/** Milliseconds (finite, not negative) to nanoseconds; sub-millisecond fractions are kept when `fractional`. */
-function msToNs(ms: number, what: string, fractional = false): bigint {
-    if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`${what}: expected a finite, non-negative number of milliseconds, got ${ms}`);
-    return fractional ? BigInt(Math.round(ms * 1e6)) : BigInt(Math.round(ms)) * NS_PER_MS;
-}
-
-function asBytes(arg: Uint8Array | ArrayBuffer): Uint8Array {
-    return arg instanceof Uint8Array ? arg : new Uint8Array(arg);
-}
-
-function toCallResult(response: Response, instructions: bigint): CallResult {
-    if (response.type === 'reply') return { reply: response.data, instructions };
-    throw rejectError(response.reject);
-}
-
-function rejectError(reject: Reject): RejectError {
-    return new RejectError(reject.code, reject.message, reject.errorCode);
-}
-
-/** `raw_rand` bytes: seeded (sha256 of seed and a counter) for deterministic replicas, else crypto-random. */
-function randomSource(seed: string | Uint8Array | undefined): (n: number) => Uint8Array {
-    if (seed === undefined) return (n) => crypto.getRandomValues(new Uint8Array(n));
-    const seedBytes = typeof seed === 'string' ? utf8(seed) : seed;
-    let counter = 0;
-    return (n) => {
-        const blocks: Uint8Array[] = [];
-        while (blocks.length * 32 < n) blocks.push(sha256(concatBytes([utf8('raw_rand'), seedBytes, utf8(String(counter++))])));
-        return concatBytes(blocks).slice(0, n);
-    };
+function asBytes(arg: Uint8Array | ArrayBuffer | undefined): Uint8Array | undefined {
+    return arg === undefined || arg instanceof Uint8Array ? arg : new Uint8Array(arg);
 }

@@ -16,6 +16,7 @@ import type { CallContext, MessageKind, OutgoingCall, Response } from './message
 import { METERING } from './metering/index.ts';
 import { createSystemApi, type SystemApiHost } from './system-api.ts';
 import { Trap } from './trap.ts';
+import type { LoadedModule } from './wasm/load.ts';
 
 /** First and last canister index of the subnet (the range PocketIC gives its first application subnet). */
 export const CANISTER_RANGE = { start: 0xffffffffffe00000n, end: 0xffffffffffefffffn };
@@ -33,10 +34,13 @@ export interface ManagementHandler {
 
 export interface SubnetOptions {
     timeNs: bigint;
+    /** The subnet's id and root key (DER), which canisters can read through the System API. */
+    subnetId: Principal;
+    rootKey: Uint8Array;
     /** Implicit time step of a round that follows another without a time change (PocketIC: 1 ns; default 0). */
     roundTimeIncrementNs?: bigint;
     certificates: DataCertificates;
-    host: SystemApiHost;
+    host: Pick<SystemApiHost, 'onDebugPrint'>;
 }
 
 /** A call in flight, with the canister that made it and the instance its callbacks belong to. */
@@ -58,8 +62,10 @@ export class Subnet {
     /** While a composite query runs: the canisters it touched, with their state before it (restored at its end). */
     private compositeSaves: Map<Canister, SavedState> | undefined;
     private nextContextId = 1;
+    private readonly subnetIdBytes: Uint8Array;
 
     constructor(private readonly options: SubnetOptions) {
+        this.subnetIdBytes = options.subnetId.toUint8Array();
         this.timeNs = options.timeNs;
         this.certifiedTimeNs = options.timeNs;
         this.lastRoundNs = options.timeNs - 1n;
@@ -89,12 +95,15 @@ export class Subnet {
         return canister;
     }
 
-    /** Imports for a new instance of `canister`. */
-    importsFor = (canister: Canister): Imports => ({
-        ic0: createSystemApi(canister, this.options.host),
+    /** Imports for a new instance of `canister` running `loaded`. */
+    importsFor = (canister: Canister, loaded: LoadedModule): Imports => ({
+        ic0: createSystemApi(canister, { ...this.options.host, subnetId: this.subnetIdBytes, rootKey: this.options.rootKey }, loaded.memory64),
         [METERING.importModule]: {
             [METERING.outOfInstructions]: () => {
                 throw new Trap('instruction_limit', 'out of instructions', canister.current?.instructionLimit);
+            },
+            [METERING.stackOverflow]: () => {
+                throw new Trap('trapped', 'stack overflow');
             }
         }
     });
@@ -239,7 +248,8 @@ export class Subnet {
             cyclesAvailable: cycles,
             responded: false,
             outstandingCalls: 0,
-            instructions: 0n
+            instructions: 0n,
+            deadlineNs: 0n
         };
     }
 
@@ -356,6 +366,7 @@ export class Subnet {
             },
             call.context.composite
         );
+        context.deadlineNs = call.deadlineNs ?? 0n;
         this.startCall(callee, call.method, arg, context);
     }
 
@@ -383,13 +394,14 @@ export class Subnet {
                 refundedCycles: refund,
                 caller: context.caller,
                 context,
-                timeNs: context.composite ? this.certifiedTimeNs : this.timeNs
+                timeNs: context.composite ? this.certifiedTimeNs : this.timeNs,
+                deadlineNs: call.deadlineNs ?? 0n
             },
             () => (table.get(closure.fun) as (env: number) => void)(closure.env)
         );
         if (outcome.trap && call.cleanup) {
             const cleanup = call.cleanup;
-            const cleaned = this.run(canister, { kind: 'cleanup', caller: context.caller, context, timeNs: this.timeNs }, () =>
+            const cleaned = this.run(canister, { kind: 'cleanup', caller: context.caller, context, timeNs: this.timeNs, deadlineNs: call.deadlineNs ?? 0n }, () =>
                 (table.get(cleanup.fun) as (env: number) => void)(cleanup.env)
             );
             if (cleaned.trap) canister.logs.push(`[TRAP] cleanup: ${cleaned.trap.message}`);

@@ -9,7 +9,7 @@
  */
 import { grownTo } from './bytes.ts';
 import type { DecodedInstructions } from './instruction-decoder.ts';
-import { chargesSizeAtRunTime, endsBasicBlock, instructionCost, Op } from './instruction-costs.ts';
+import { chargesSizeAtRunTime, endsBasicBlock, hasI64SizeOperand, instructionCost, Op } from './instruction-costs.ts';
 
 /** What to insert before an instruction. */
 export const ChargeKind = {
@@ -18,7 +18,9 @@ export const ChargeKind = {
     /** Add a static cost, then trap if over the limit (function entry, loop header). */
     blockWithLimitCheck: 1,
     /** Add the i32 size operand on top of the stack, then trap if over the limit (bulk memory/table ops). */
-    sizeOperand: 2
+    sizeOperand: 2,
+    /** The same for an i64 size operand (memory.fill/copy on a 64-bit memory). */
+    sizeOperand64: 3
 } as const;
 export type ChargeKind = (typeof ChargeKind)[keyof typeof ChargeKind];
 
@@ -61,9 +63,9 @@ export class ChargePlan extends ChargeList {
      *
      * @example
      * // (func (loop (br 0))) -> [entry: 1 with check, loop header: 2 (the br) with check]
-     * plan.build(decoded); plan.count; // 2
+     * plan.build(decoded, false); plan.count; // 2
      */
-    build(code: DecodedInstructions): void {
+    build(code: DecodedInstructions, memory64: boolean): void {
         const statics = this.staticCharges;
         const sizes = this.sizeCharges;
         statics.clear();
@@ -74,14 +76,14 @@ export class ChargePlan extends ChargeList {
         for (let i = 0; i < code.count; i++) {
             const opcode = code.opcodes[i];
             const subOp = code.subOps[i];
-            blockCost += instructionCost(opcode, subOp);
+            blockCost += instructionCost(opcode, subOp, memory64);
             if (endsBasicBlock(opcode)) {
                 statics.push(blockStart, blockKind, blockCost);
                 blockStart = i + 1;
                 blockKind = opcode === Op.loop ? ChargeKind.blockWithLimitCheck : ChargeKind.block;
                 blockCost = 0;
             } else if (chargesSizeAtRunTime(opcode, subOp)) {
-                sizes.push(i, ChargeKind.sizeOperand, 0);
+                sizes.push(i, hasI64SizeOperand(subOp, memory64) ? ChargeKind.sizeOperand64 : ChargeKind.sizeOperand, 0);
             }
         }
         statics.push(blockStart, blockKind, blockCost);
@@ -96,7 +98,7 @@ export class ChargePlan extends ChargeList {
         while (s < statics.count || d < sizes.count) {
             const takeSize = d < sizes.count && (s >= statics.count || sizes.positions[d] <= statics.positions[s]);
             if (takeSize) {
-                this.push(sizes.positions[d], ChargeKind.sizeOperand, 0);
+                this.push(sizes.positions[d], sizes.kinds[d] as ChargeKind, 0);
                 d++;
                 continue;
             }

@@ -12,7 +12,10 @@
  * const { wasm, metered } = instrumentWasm(bytes);
  * const instance = new WebAssembly.Instance(new WebAssembly.Module(wasm), {
  *     ic0,
- *     [METERING.importModule]: { [METERING.outOfInstructions]: () => { throw new Error(instructionLimitMessage(limit)); } }
+ *     [METERING.importModule]: {
+ *         [METERING.outOfInstructions]: () => { throw new Error(instructionLimitMessage(limit)); },
+ *         [METERING.stackOverflow]: () => { throw new Error('stack overflow'); }
+ *     }
  * });
  * const counter = instance.exports[METERING.counterGlobal] as WebAssembly.Global;
  * counter.value = 0n;
@@ -26,6 +29,7 @@ import { cacheKey, WasmCache } from './wasm-cache.ts';
 export { systemApiCost, SYSTEM_API_COSTS, DEFAULT_SYSTEM_API_COST } from './system-api-costs.ts';
 export { WasmFormatError } from './bytes.ts';
 export { rewriteForMetering, type RewriteStats } from './rewrite-module.ts';
+export { IC_WASM_STACK_BYTES, frameBytes } from './stack-depth.ts';
 
 /** Names the instrumented module uses to talk to the host. */
 export const METERING = {
@@ -33,10 +37,14 @@ export const METERING = {
     counterGlobal: '__ic_instructions',
     /** Exported mutable i64 global: the instrumented code calls the import below once the counter exceeds it. */
     limitGlobal: '__ic_instruction_limit',
-    /** Import module of the host function called when the limit is exceeded. */
+    /** Exported mutable i32 global: estimated wasm stack bytes in use (set to 0 before each message). */
+    stackGlobal: '__ic_stack_bytes',
+    /** Import module of the host functions called when a limit is exceeded. */
     importModule: '__ic_metering',
     /** `() -> ()` import; the host throws (traps) with the IC's message. */
-    outOfInstructions: 'out_of_instructions'
+    outOfInstructions: 'out_of_instructions',
+    /** `() -> ()` import called when the estimated stack passes the IC's 5 MiB; the host traps with "stack overflow". */
+    stackOverflow: 'stack_overflow'
 } as const;
 
 /** The IC's per-message instruction limits (application subnet). */
@@ -60,7 +68,7 @@ export function instructionLimitMessage(limit: bigint): string {
 export interface InstrumentedWasm {
     /** The rewritten module (or the input, when metering is off). */
     wasm: Uint8Array;
-    /** Whether the module exports the counter and limit globals. */
+    /** Whether the module exports the counter, limit and stack globals. */
     metered: boolean;
     /** What the rewrite did; absent when served from the disk cache, already instrumented, or metering is off. */
     stats?: RewriteStats;

@@ -24,7 +24,11 @@ export const Op = {
     globalGet: 0x23,
     globalSet: 0x24,
     i32WrapI64: 0xa7,
+    i32Const: 0x41,
     i64Const: 0x42,
+    i32GtU: 0x4b,
+    i32Add: 0x6a,
+    i32Sub: 0x6b,
     i64Add: 0x7c,
     i64GtU: 0x56,
     i64ExtendI32U: 0xad,
@@ -81,6 +85,15 @@ function buildOpcodeCosts(): Uint16Array {
 
 const OPCODE_COSTS = buildOpcodeCosts();
 
+/** With a 64-bit main memory the IC charges 2 for every load and store (its bounds checks cost more). */
+function buildWasm64OpcodeCosts(): Uint16Array {
+    const cost = buildOpcodeCosts();
+    for (let op = 0x28; op <= 0x3e; op++) cost[op] = 2;
+    return cost;
+}
+
+const OPCODE_COSTS_WASM64 = buildWasm64OpcodeCosts();
+
 /** Static cost of a 0xfc-prefixed instruction (bulk operations also pay their size at run time). */
 function prefixedCost(subOp: number): number {
     if (subOp <= 7) return 20; // saturating float -> int truncation
@@ -108,10 +121,12 @@ function prefixedCost(subOp: number): number {
  *
  * @param opcode the first byte of the instruction
  * @param subOp the sub-opcode for 0xfc-prefixed instructions (ignored otherwise)
+ * @param memory64 whether the module's main memory is 64-bit (loads and stores cost 2 there)
  * @example instructionCost(0x6d, -1) // 10 (i32.div_s)
  */
-export function instructionCost(opcode: number, subOp: number): number {
-    return opcode === Op.prefixFC ? prefixedCost(subOp) : OPCODE_COSTS[opcode];
+export function instructionCost(opcode: number, subOp: number, memory64 = false): number {
+    if (opcode === Op.prefixFC) return prefixedCost(subOp);
+    return (memory64 ? OPCODE_COSTS_WASM64 : OPCODE_COSTS)[opcode];
 }
 
 /**
@@ -148,4 +163,12 @@ export function chargesSizeAtRunTime(opcode: number, subOp: number): boolean {
         subOp === SubOp.tableCopy ||
         subOp === SubOp.tableFill
     );
+}
+
+/**
+ * Whether the size operand of a bulk instruction is an i64: memory.fill and memory.copy on a 64-bit memory
+ * (memory.init takes an i32 length into its data segment; tables stay 32-bit).
+ */
+export function hasI64SizeOperand(subOp: number, memory64: boolean): boolean {
+    return memory64 && (subOp === SubOp.memoryCopy || subOp === SubOp.memoryFill);
 }

@@ -8,7 +8,7 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync,
 import { join } from 'node:path';
 
 /** Bump when the rewriter's output changes, to invalidate disk caches. */
-export const REWRITER_VERSION = 1;
+export const REWRITER_VERSION = 2;
 
 /** How many rewritten modules the disk cache keeps (each is a few MB); the least recently written go first. */
 export const DISK_CACHE_ENTRIES = 24;

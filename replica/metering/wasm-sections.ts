@@ -3,7 +3,7 @@
  *
  * Sections are kept as views into the input, so untouched sections are copied byte for byte.
  */
-import { ByteWriter, readName, readU32, WasmFormatError } from './bytes.ts';
+import { ByteWriter, readName, readU32, skipLeb128, WasmFormatError } from './bytes.ts';
 
 /** Section ids of the wasm binary format. */
 export const SectionId = {
@@ -90,4 +90,51 @@ export function joinSections(sections: readonly Section[]): Uint8Array {
         out.copy(section.payload);
     }
     return out.toBytes();
+}
+
+/**
+ * The limits flags of every memory, imported ones first (their index order): bit 0x04 marks a 64-bit memory.
+ *
+ * @example memoryFlags(splitSections(wasm))[0] & 0x04 // non-zero when the main memory is 64-bit
+ */
+export function memoryFlags(sections: readonly Section[]): number[] {
+    const flags: number[] = [];
+    const imports = findSection(sections, SectionId.import);
+    if (imports) {
+        const payload = imports.payload;
+        let { value: count, next: pos } = readU32(payload, 0);
+        for (let i = 0; i < count; i++) {
+            pos = readName(payload, readName(payload, pos).next).next;
+            const kind = payload[pos++];
+            if (kind === 0) pos = skipLeb128(payload, pos);
+            else if (kind === 1) pos = skipLimits(payload, pos + 1);
+            else if (kind === 2) {
+                flags.push(payload[pos]);
+                pos = skipLimits(payload, pos);
+            } else if (kind === 3) pos += 2;
+            else throw new WasmFormatError(`import kind ${kind} is not supported`, pos - 1);
+        }
+    }
+    const memory = findSection(sections, SectionId.memory);
+    if (memory) {
+        let { value: count, next: pos } = readU32(memory.payload, 0);
+        for (let i = 0; i < count; i++) {
+            flags.push(memory.payload[pos]);
+            pos = skipLimits(memory.payload, pos);
+        }
+    }
+    return flags;
+}
+
+/** Whether the main memory (memory 0) is 64-bit. */
+export function hasMemory64(sections: readonly Section[]): boolean {
+    const flags = memoryFlags(sections)[0];
+    return flags !== undefined && (flags & 0x04) !== 0;
+}
+
+/** Skips a limits entry (flags, minimum, optional maximum). */
+export function skipLimits(payload: Uint8Array, pos: number): number {
+    const flags = payload[pos];
+    pos = skipLeb128(payload, pos + 1);
+    return flags & 1 ? skipLeb128(payload, pos) : pos;
 }

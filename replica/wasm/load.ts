@@ -1,14 +1,20 @@
 /**
  * Turns the bytes given to install_code into a compiled module the replica can instantiate:
- * gunzip (dfx and PocketIC accept .wasm.gz) → metering instrumentation → export patching → compile.
- * Compiled modules are cached by the SHA-256 of the given bytes, so installing the same wasm into many canisters
- * (or many test files in one worker) pays for this once.
+ * gunzip (dfx and PocketIC accept .wasm.gz) → the IC's import checks → metering instrumentation → export patching
+ * → compile. Compiled modules are cached by the SHA-256 of the given bytes, so installing the same wasm into many
+ * canisters (or many test files in one worker) pays for this once.
+ *
+ * 64-bit memories (Motoko's enhanced orthogonal persistence) need V8's memory64 support: Node 20 has it behind
+ * `--experimental-wasm-memory64`, which is switched on (process-wide, at run time) the first time such a module loads.
  */
+import { setFlagsFromString } from 'node:v8';
 import { gunzipSync } from 'node:zlib';
 import { sha256 } from '../hash.ts';
 import { instrumentWasm } from '../metering/index.ts';
+import { hasMemory64, splitSections } from '../metering/wasm-sections.ts';
 import { toHex } from '../bytes.ts';
 import { patchExports } from './patch-exports.ts';
+import { InvalidImportError, validateImports } from './validate-imports.ts';
 
 /** A module ready to instantiate, plus what the replica needs to know about it. */
 export interface LoadedModule {
@@ -21,6 +27,10 @@ export interface LoadedModule {
     exportedFunctions: ReadonlySet<string>;
     /** Custom sections named `icp:public <name>`, by `<name>` (readable by anyone through read_state). */
     publicMetadata: Map<string, Uint8Array>;
+    /** Whether the main memory is 64-bit (System API pointers and sizes are i64 then). */
+    memory64: boolean;
+    /** Whether the module declares `icp:private enhanced-orthogonal-persistence` (Motoko keeps its heap on upgrade). */
+    enhancedOrthogonalPersistence: boolean;
 }
 
 /** The custom sections (id 0) of a module, by name. */
@@ -50,12 +60,27 @@ export function customSections(wasm: Uint8Array): Map<string, Uint8Array> {
     return sections;
 }
 
-function publicMetadataOf(wasm: Uint8Array): Map<string, Uint8Array> {
+function publicMetadataOf(sections: Map<string, Uint8Array>): Map<string, Uint8Array> {
     const metadata = new Map<string, Uint8Array>();
-    for (const [name, content] of customSections(wasm)) {
+    for (const [name, content] of sections) {
         if (name.startsWith('icp:public ')) metadata.set(name.slice('icp:public '.length), content);
     }
     return metadata;
+}
+
+/** A minimal module with a 64-bit memory: `(module (memory i64 0))`. */
+const MEMORY64_PROBE = Uint8Array.of(0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x05, 0x03, 0x01, 0x04, 0x00);
+
+/** Makes sure V8 compiles 64-bit memories (Node 20: an experimental flag, switched on here). */
+function enableMemory64(): void {
+    if (WebAssembly.validate(MEMORY64_PROBE)) return;
+    setFlagsFromString('--experimental-wasm-memory64');
+    if (!WebAssembly.validate(MEMORY64_PROBE)) {
+        throw new InvalidWasmError(
+            `64-bit memories are not supported by Node.js ${process.version} (V8 ${process.versions.v8}); build the canister with a 32-bit memory ` +
+                '(Motoko: moc --legacy-persistence)'
+        );
+    }
 }
 
 /** Thrown for bytes that are not a valid (optionally gzipped) wasm module; the IC answers these with IC0505. */
@@ -86,6 +111,9 @@ export function loadModule(bytes: Uint8Array): LoadedModule {
     }
     let loaded: LoadedModule;
     try {
+        const memory64 = hasMemory64(splitSections(wasm));
+        if (memory64) enableMemory64();
+        validateImports(wasm, memory64);
         const instrumented = instrumentWasm(wasm);
         const module = new WebAssembly.Module(patchExports(instrumented.wasm) as BufferSource);
         const exportedFunctions = new Set(
@@ -93,8 +121,19 @@ export function loadModule(bytes: Uint8Array): LoadedModule {
                 .filter((e) => e.kind === 'function')
                 .map((e) => e.name)
         );
-        loaded = { module, moduleHash, metered: instrumented.metered, exportedFunctions, publicMetadata: publicMetadataOf(wasm) };
+        const sections = customSections(wasm);
+        loaded = {
+            module,
+            moduleHash,
+            metered: instrumented.metered,
+            exportedFunctions,
+            publicMetadata: publicMetadataOf(sections),
+            memory64,
+            enhancedOrthogonalPersistence: sections.has('icp:private enhanced-orthogonal-persistence')
+        };
     } catch (error) {
+        if (error instanceof InvalidWasmError) throw error;
+        if (error instanceof InvalidImportError) throw new InvalidWasmError(error.message);
         throw new InvalidWasmError(`Wasm module is not valid: ${(error as Error).message}`);
     }
     cache.set(key, loaded);

@@ -1,22 +1,27 @@
 /**
- * Makes table 0 and every mutable global of a module reachable from the host.
+ * Makes memory 0, table 0 and every mutable global of a module reachable from the host.
  *
  * Azle's wasm neither exports its function table (the replica needs it to run call-back closures, which the IC
  * identifies by table index) nor its stack-pointer global (which a trap leaves wherever it was, so rollback must
- * restore it). This rewrites only the export section, byte by byte: milliseconds, where binaryen takes a second.
+ * restore it); modules name their memory as they like (`memory`, Motoko's `mem`) or do not export it at all, which
+ * the IC allows. This rewrites only the export section, byte by byte: milliseconds, where binaryen takes a second.
  */
 
 import { concatBytes } from '../bytes.ts';
 
 /** Export name of table 0 after patching. */
 export const TABLE_EXPORT = '__replica_table';
+/** Export name of memory 0 after patching. */
+export const MEMORY_EXPORT = '__replica_memory';
 /** Prefix of the export names of mutable globals after patching (followed by the global index). */
 export const GLOBAL_EXPORT_PREFIX = '__replica_global_';
 
 const SECTION_IMPORT = 2;
+const SECTION_MEMORY = 5;
 const SECTION_GLOBAL = 6;
 const SECTION_EXPORT = 7;
 const KIND_TABLE = 1;
+const KIND_MEMORY = 2;
 const KIND_GLOBAL = 3;
 
 function readU32(bytes: Uint8Array, pos: number): [value: number, next: number] {
@@ -59,10 +64,11 @@ function skipLimits(bytes: Uint8Array, pos: number): number {
     return flags & 1 ? skipLeb(bytes, pos) : pos;
 }
 
-/** Counts imported tables and globals (they come first in their index spaces). */
-function countImports(payload: Uint8Array): { tables: number; globals: number } {
+/** Counts imported tables, memories and globals (they come first in their index spaces). */
+function countImports(payload: Uint8Array): { tables: number; memories: number; globals: number } {
     let [count, pos] = readU32(payload, 0);
     let tables = 0;
+    let memories = 0;
     let globals = 0;
     for (; count > 0; count--) {
         for (let part = 0; part < 2; part++) {
@@ -74,13 +80,16 @@ function countImports(payload: Uint8Array): { tables: number; globals: number } 
         else if (kind === KIND_TABLE) {
             tables++;
             pos = skipLimits(payload, pos + 1);
-        } else if (kind === 2) pos = skipLimits(payload, pos);
+        } else if (kind === KIND_MEMORY) {
+            memories++;
+            pos = skipLimits(payload, pos);
+        }
         else if (kind === KIND_GLOBAL) {
             globals++;
             pos += 2;
         } else throw new Error(`wasm: unknown import kind ${kind}`);
     }
-    return { tables, globals };
+    return { tables, memories, globals };
 }
 
 /** Skips one constant initializer expression, which must be a single constant or global.get, then `end`. */
@@ -107,8 +116,8 @@ function mutableGlobalIndices(payload: Uint8Array, importedGlobals: number): num
 }
 
 /**
- * Returns a copy of `wasm` whose export section also exports table 0 (as {@link TABLE_EXPORT}, when the module
- * defines it) and each mutable global (as `${GLOBAL_EXPORT_PREFIX}<index>`).
+ * Returns a copy of `wasm` whose export section also exports memory 0 (as {@link MEMORY_EXPORT}), table 0 (as
+ * {@link TABLE_EXPORT}, when the module defines it) and each mutable global (as `${GLOBAL_EXPORT_PREFIX}<index>`).
  *
  * @example
  * const module = new WebAssembly.Module(patchExports(bytes));
@@ -132,13 +141,18 @@ export function patchExports(wasm: Uint8Array): Uint8Array {
         return s && wasm.subarray(s.payloadStart, s.end);
     };
     const imports = payloadOf(SECTION_IMPORT);
-    const { tables, globals } = imports ? countImports(imports) : { tables: 0, globals: 0 };
+    const { tables, memories, globals } = imports ? countImports(imports) : { tables: 0, memories: 0, globals: 0 };
     const globalSection = payloadOf(SECTION_GLOBAL);
     const mutable = globalSection ? mutableGlobalIndices(globalSection, globals) : [];
     const hasOwnTable = sections.some((s) => s.id === 4) && tables === 0;
+    const hasMemory = memories > 0 || sections.some((s) => s.id === SECTION_MEMORY);
 
     const extra: number[] = [];
     let added = 0;
+    if (hasMemory) {
+        extra.push(...encodedName(MEMORY_EXPORT), KIND_MEMORY, 0);
+        added++;
+    }
     if (hasOwnTable) {
         extra.push(...encodedName(TABLE_EXPORT), KIND_TABLE, 0);
         added++;

@@ -123,7 +123,7 @@ describe('metering rewriter', () => {
             const out = rewriteForMetering(compileWat(text), METERING)!;
             expect(WebAssembly.validate(out.wasm as BufferSource)).toBe(true);
             const exports = WebAssembly.Module.exports(new WebAssembly.Module(out.wasm as BufferSource));
-            expect(exports.map((e) => e.name)).toEqual([METERING.counterGlobal, METERING.limitGlobal]);
+            expect(exports.map((e) => e.name)).toEqual([METERING.counterGlobal, METERING.limitGlobal, METERING.stackGlobal]);
         }
     });
 

@@ -106,13 +106,18 @@ describe('a canister without Azle', () => {
 
     it.each([
         ['reply_twice', 'the call is already replied'],
-        ['stable_out_of_bounds', 'ic0.stable64_write'],
         ['certify_33_bytes', 'at most 32'],
         ['certificate_in_update', 'cannot be executed in update mode']
     ])('answers contract violations with IC0504 (%s)', async (method, text) => {
         const error = await rejectOf(replica.update(id, method, new Uint8Array(0)));
         expect([error.code, error.errorCode]).toEqual([5, 'IC0504']);
         expect(error.message).toContain(text);
+    });
+
+    it('traps an out-of-bounds stable memory access as the IC does (IC0502 "stable memory out of bounds")', async () => {
+        const error = await rejectOf(replica.update(id, 'stable_out_of_bounds', new Uint8Array(0)));
+        expect([error.code, error.errorCode]).toEqual([5, 'IC0502']);
+        expect(error.message).toContain('Canister trapped: stable memory out of bounds');
     });
 
     it('runs canister_heartbeat once per round', async () => {

@@ -63,6 +63,9 @@ export class MeteredInstance {
             [METERING.importModule]: {
                 [METERING.outOfInstructions]: () => {
                     throw new Error(instructionLimitMessage(this.limit));
+                },
+                [METERING.stackOverflow]: () => {
+                    throw new Error('stack overflow');
                 }
             }
         });
@@ -76,6 +79,7 @@ export class MeteredInstance {
     call(name: string, args: unknown[] = [], limit = -1n): MeteredCall {
         this.global(METERING.counterGlobal).value = 0n;
         this.global(METERING.limitGlobal).value = limit;
+        this.global(METERING.stackGlobal).value = 0;
         this.limit = limit;
         this.systemApiCharges = 0n;
         const run = () => (this.instance.exports[name] as (...a: unknown[]) => unknown)(...args);
