@@ -6,7 +6,18 @@
  * const r = await Replica.create();
  * const id = await r.installCanister({ wasm: await buildCanister('hello') });
  */
-export { Replica, type ReplicaOptions, type CallOptions, type CallResult, type InstallCanisterOptions, type InstallCodeOptions } from './replica.ts';
+export {
+    Replica,
+    type ReplicaOptions,
+    type CallOptions,
+    type CallResult,
+    type CanisterState,
+    type InstallCanisterOptions,
+    type InstallCodeOptions,
+    type UpgradeOptions
+} from './replica.ts';
+/** The IC's wasm stack (5 MiB, wasmtime's `max_wasm_stack` on the IC), which recursion in canisters runs into here too. */
+export { IC_WASM_STACK_BYTES } from './metering/index.ts';
 export { RejectError, RejectCode, ErrorCode, type Reject } from './errors.ts';
 export type { InstallMode } from './lifecycle.ts';
 export type { CanisterStatusInfo } from './management-canister.ts';

@@ -30,16 +30,19 @@ export const USAGE = `usage: local-replica [--port-file FILE] [--port N] [--ttl 
 
 /** PocketIC's default idle TTL. */
 const DEFAULT_TTL_SECONDS = 60;
+/** The longest idle TTL a Node timer can wait (2^31-1 ms): a longer one would fire at once. */
+const MAX_TTL_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
 
 /** Parses argv (without node and script). Throws an Error with a one-line reason on bad input. */
 export function parseCliOptions(argv: readonly string[]): CliOptions {
     const options: CliOptions = { restApi: false, port: 0, ttlSeconds: DEFAULT_TTL_SECONDS, help: false };
     let restOptionGiven = false;
     for (let i = 0; i < argv.length; i++) {
-        const flag = argv[i];
+        // `--flag value` and `--flag=value` are both accepted.
+        const [flag, inline] = argv[i].startsWith('--') && argv[i].includes('=') ? splitAt(argv[i], '=') : [argv[i], undefined];
         const value = () => {
-            const v = argv[++i];
-            if (v === undefined) throw new Error(`${flag} needs a value`);
+            const v = inline ?? argv[++i];
+            if (v === undefined || (inline === undefined && v.startsWith('--'))) throw new Error(`${flag} needs a value`);
             return v;
         };
         switch (flag) {
@@ -57,6 +60,7 @@ export function parseCliOptions(argv: readonly string[]): CliOptions {
                 break;
             case '--ttl':
                 options.ttlSeconds = nonNegativeInteger(value(), flag);
+                if (options.ttlSeconds > MAX_TTL_SECONDS) throw new Error(`--ttl must be at most ${MAX_TTL_SECONDS} seconds, got ${options.ttlSeconds}`);
                 restOptionGiven = true;
                 break;
             case '--ip-addr': {
@@ -73,9 +77,18 @@ export function parseCliOptions(argv: readonly string[]): CliOptions {
             default:
                 throw new Error(`unknown option ${flag}`);
         }
+        if (inline !== undefined && (flag === '--help' || flag === '-h')) throw new Error(`${flag} takes no value`);
     }
     options.restApi = restOptionGiven || options.httpPort === undefined;
+    if (options.restApi && options.httpPort !== undefined && options.httpPort !== 0 && options.httpPort === options.port) {
+        throw new Error(`--port and --http-port cannot both be ${options.port}`);
+    }
     return options;
+}
+
+function splitAt(text: string, separator: string): [string, string] {
+    const at = text.indexOf(separator);
+    return [text.slice(0, at), text.slice(at + 1)];
 }
 
 function nonNegativeInteger(text: string, flag: string): number {

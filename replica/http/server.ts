@@ -16,12 +16,13 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { encodeWithSelfDescribedTag } from '@dfinity/cbor';
 import { Principal } from '@dfinity/principal';
 import { RejectError } from '../errors.ts';
-import type { Replica } from '../replica.ts';
+import { Replica } from '../replica.ts';
+import { describe, optionsRecord } from '../options.ts';
 import { treeFromPaths } from '../hash-tree.ts';
 import { utf8 } from '../bytes.ts';
 import { authenticate } from './authentication.ts';
 import { decodeEnvelope } from './envelope.ts';
-import { checkEffectiveCanister } from './effective-canister.ts';
+import { checkEffectiveCanister, LOCAL_SUBNET_RANGES } from './effective-canister.ts';
 import { startAutoProgress } from './auto-progress.ts';
 import { authorizeReadState } from './read-state-access.ts';
 import { NodeKey } from './node-key.ts';
@@ -66,14 +67,15 @@ export interface HttpInterface {
  * ```
  */
 export async function serveHttp(replica: Replica, options: ServeHttpOptions = {}): Promise<HttpInterface> {
+    const valid = validateServeHttpOptions(replica, options);
     const api = new HttpApi(replica);
     const server = createServer((req, res) => {
         for (const [name, value] of Object.entries(CORS_HEADERS)) res.setHeader(name, value);
         if (req.method === 'OPTIONS') return send(res, 204, '', 'text/plain'); // CORS preflight
         api.handle(req, res).catch((error: unknown) => answerError(res, error));
     });
-    const port = await listen(server, options.port ?? 0);
-    const progress = options.autoProgress ? startAutoProgress(replica, options.autoProgressMs ?? 100) : undefined;
+    const port = await listen(server, valid.port ?? 0);
+    const progress = valid.autoProgress ? startAutoProgress(replica, valid.autoProgressMs ?? 100) : undefined;
     return {
         url: `http://127.0.0.1:${port}`,
         port,
@@ -82,6 +84,21 @@ export async function serveHttp(replica: Replica, options: ServeHttpOptions = {}
             await close(server);
         }
     };
+}
+
+/** Checks serveHttp's arguments: a Replica, a port in 0..65535, a boolean, a positive interval. */
+function validateServeHttpOptions(replica: unknown, options: unknown): ServeHttpOptions {
+    if (!(replica instanceof Replica)) throw new TypeError(`serveHttp: the first argument must be a Replica (from Replica.create()), got ${describe(replica)}`);
+    const record = optionsRecord('serveHttp', options, ['port', 'autoProgress', 'autoProgressMs'] as const);
+    const { port, autoProgress, autoProgressMs } = record;
+    if (port !== undefined && (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535)) {
+        throw new RangeError(`serveHttp: \`port\` must be an integer from 0 (any free port) to 65535, got ${describe(port)}`);
+    }
+    if (autoProgress !== undefined && typeof autoProgress !== 'boolean') throw new TypeError(`serveHttp: \`autoProgress\` must be a boolean, got ${describe(autoProgress)}`);
+    if (autoProgressMs !== undefined && (typeof autoProgressMs !== 'number' || !Number.isFinite(autoProgressMs) || autoProgressMs < 1)) {
+        throw new RangeError(`serveHttp: \`autoProgressMs\` must be a finite number of milliseconds, at least 1, got ${describe(autoProgressMs)}`);
+    }
+    return record as ServeHttpOptions;
 }
 
 class HttpApi {
@@ -96,7 +113,7 @@ class HttpApi {
         this.#subnet = {
             id: replica.subnetId,
             publicKeyDer: replica.rootKey,
-            canisterRanges: [[replica.canisterRange.start, replica.canisterRange.end]],
+            canisterRanges: LOCAL_SUBNET_RANGES.map(([start, end]) => [start, end]),
             nodes: [{ id: this.#node.nodeId, publicKeyDer: this.#node.der }]
         };
     }
@@ -143,7 +160,7 @@ class HttpApi {
     async #call(body: Uint8Array, effectiveId: Principal): Promise<Uint8Array> {
         const envelope = decodeEnvelope(body, 'call');
         const { content, requestId } = envelope;
-        checkEffectiveCanister(content, effectiveId, this.replica.canisterRange);
+        checkEffectiveCanister(content, effectiveId, LOCAL_SUBNET_RANGES);
         authenticate(envelope, { nowNs: this.replica.getTimeNs(), targetCanister: effectiveId });
         if (this.#statuses.has(requestId)) return requestId; // a replay: the IC executes a request once
         this.#statuses.set(requestId, content.sender, { status: 'processing' });
@@ -170,7 +187,7 @@ class HttpApi {
     async #query(body: Uint8Array, effectiveId: Principal): Promise<Uint8Array> {
         const envelope = decodeEnvelope(body, 'query');
         const { content, requestId } = envelope;
-        checkEffectiveCanister(content, effectiveId, this.replica.canisterRange);
+        checkEffectiveCanister(content, effectiveId, LOCAL_SUBNET_RANGES);
         authenticate(envelope, { nowNs: this.replica.getTimeNs(), targetCanister: effectiveId });
         let outcome: QueryOutcome;
         try {

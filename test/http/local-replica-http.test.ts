@@ -1,13 +1,16 @@
 /**
  * `replica/bin/local-replica --http-port 0`: one live replica served over the IC HTTP interface, as a local dfx
- * replica is. An agent fetches its root key, and its clock follows wall time.
+ * replica is. An agent fetches its root key, its clock follows wall time, and canisters are created with the
+ * effective canister ids local tools use (dfx's `rwlgt-iiaaa-aaaaa-aaaaa-cai`, or `aaaaa-aa`).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { CanisterStatus, HttpAgent } from '@dfinity/agent';
+import { Actor, CanisterStatus, HttpAgent } from '@dfinity/agent';
+import { Ed25519KeyIdentity } from '@dfinity/identity';
 import { Principal } from '@dfinity/principal';
 import { Replica } from '../../replica/index.ts';
+import { managementIdlFactory, type ManagementService } from './management-idl.ts';
 
 const BIN = fileURLToPath(new URL('../../replica/bin/local-replica', import.meta.url));
 
@@ -44,5 +47,26 @@ describe('local-replica --http-port', () => {
         const second = await readTime();
         expect(second.getTime()).toBeGreaterThan(first.getTime());
         expect(Math.abs(second.getTime() - Date.now())).toBeLessThan(5_000);
+    });
+});
+
+describe('local-replica --http-port: canister creation as local tools do it', () => {
+    it.each(['rwlgt-iiaaa-aaaaa-aaaaa-cai', 'aaaaa-aa'])('accepts provisional_create_canister_with_cycles with effective canister id %s', async (effective) => {
+        const identity = Ed25519KeyIdentity.generate();
+        const agent = await HttpAgent.create({ host: url, shouldFetchRootKey: true, identity });
+        const management = Actor.createActor<ManagementService>(managementIdlFactory, {
+            agent,
+            canisterId: Principal.managementCanister(),
+            effectiveCanisterId: Principal.fromText(effective)
+        });
+        const { canister_id } = await management.provisional_create_canister_with_cycles({
+            amount: [10n ** 12n],
+            settings: [],
+            specified_id: [],
+            sender_canister_version: []
+        });
+        // The new canister is there, controlled by its creator, and readable through read_state.
+        const status = await CanisterStatus.request({ canisterId: canister_id, agent, paths: ['controllers'] });
+        expect((status.get('controllers') as Principal[]).map((p) => p.toText())).toEqual([identity.getPrincipal().toText()]);
     });
 });

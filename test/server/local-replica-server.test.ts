@@ -74,6 +74,11 @@ describe.skipIf(isRealPocketIc())('local-replica server specifics', () => {
         expect(parseCliOptions(['--port-file', '/tmp/x', '--ttl', '5'])).toMatchObject({ restApi: true, portFile: '/tmp/x', ttlSeconds: 5 });
         expect(parseCliOptions(['--http-port', '0'])).toMatchObject({ restApi: false, httpPort: 0 });
         expect(() => parseCliOptions(['--ttl', '-1'])).toThrow(/non-negative integer/);
+        expect(parseCliOptions(['--http-port=0', '--seed=a b'])).toMatchObject({ restApi: false, httpPort: 0, seed: 'a b' });
+        expect(() => parseCliOptions(['--ttl', '99999999'])).toThrow(/--ttl must be at most 2147483 seconds/); // a Node timer would fire at once
+        expect(() => parseCliOptions(['--port', '--ttl', '5'])).toThrow(/--port needs a value/);
+        expect(() => parseCliOptions(['--port', '8000', '--http-port', '8000'])).toThrow(/cannot both be 8000/);
+        expect(() => parseCliOptions(['--http-port', '65536'])).toThrow(/at most 65535/);
         const exit = await new Promise<{ code: number | null; stderr: string }>((resolve) =>
             execFile(BIN, ['--frobnicate'], (error, _stdout, stderr) => resolve({ code: error ? (error as { code?: number }).code ?? 1 : 0, stderr }))
         );
