@@ -92,13 +92,19 @@ export function joinSections(sections: readonly Section[]): Uint8Array {
     return out.toBytes();
 }
 
+/** A memory's type: its limits flags (bit 0x04 marks a 64-bit memory) and initial size in pages. */
+export interface MemoryType {
+    flags: number;
+    initialPages: bigint;
+}
+
 /**
- * The limits flags of every memory, imported ones first (their index order): bit 0x04 marks a 64-bit memory.
+ * The type of every memory, imported ones first (their index order).
  *
- * @example memoryFlags(splitSections(wasm))[0] & 0x04 // non-zero when the main memory is 64-bit
+ * @example memories(splitSections(wasm))[0] // { flags: 0, initialPages: 2n } for `(memory 2)`
  */
-export function memoryFlags(sections: readonly Section[]): number[] {
-    const flags: number[] = [];
+export function memories(sections: readonly Section[]): MemoryType[] {
+    const found: MemoryType[] = [];
     const imports = findSection(sections, SectionId.import);
     if (imports) {
         const payload = imports.payload;
@@ -109,7 +115,7 @@ export function memoryFlags(sections: readonly Section[]): number[] {
             if (kind === 0) pos = skipLeb128(payload, pos);
             else if (kind === 1) pos = skipLimits(payload, pos + 1);
             else if (kind === 2) {
-                flags.push(payload[pos]);
+                found.push(readMemoryType(payload, pos));
                 pos = skipLimits(payload, pos);
             } else if (kind === 3) pos += 2;
             else throw new WasmFormatError(`import kind ${kind} is not supported`, pos - 1);
@@ -119,17 +125,29 @@ export function memoryFlags(sections: readonly Section[]): number[] {
     if (memory) {
         let { value: count, next: pos } = readU32(memory.payload, 0);
         for (let i = 0; i < count; i++) {
-            flags.push(memory.payload[pos]);
+            found.push(readMemoryType(memory.payload, pos));
             pos = skipLimits(memory.payload, pos);
         }
     }
-    return flags;
+    return found;
+}
+
+function readMemoryType(payload: Uint8Array, pos: number): MemoryType {
+    let initialPages = 0n;
+    let shift = 0n;
+    for (let at = pos + 1; ; at++) {
+        if (at >= payload.length) throw new WasmFormatError('unexpected end of module in memory limits', at);
+        initialPages |= BigInt(payload[at] & 0x7f) << shift;
+        shift += 7n;
+        if ((payload[at] & 0x80) === 0) break;
+    }
+    return { flags: payload[pos], initialPages };
 }
 
 /** Whether the main memory (memory 0) is 64-bit. */
 export function hasMemory64(sections: readonly Section[]): boolean {
-    const flags = memoryFlags(sections)[0];
-    return flags !== undefined && (flags & 0x04) !== 0;
+    const main = memories(sections)[0];
+    return main !== undefined && (main.flags & 0x04) !== 0;
 }
 
 /** Skips a limits entry (flags, minimum, optional maximum). */

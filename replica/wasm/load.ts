@@ -11,7 +11,7 @@ import { setFlagsFromString } from 'node:v8';
 import { gunzipSync } from 'node:zlib';
 import { sha256 } from '../hash.ts';
 import { instrumentWasm } from '../metering/index.ts';
-import { hasMemory64, splitSections } from '../metering/wasm-sections.ts';
+import { memories, splitSections } from '../metering/wasm-sections.ts';
 import { toHex } from '../bytes.ts';
 import { patchExports } from './patch-exports.ts';
 import { InvalidImportError, validateImports } from './validate-imports.ts';
@@ -68,6 +68,9 @@ function publicMetadataOf(sections: Map<string, Uint8Array>): Map<string, Uint8A
     return metadata;
 }
 
+/** The most wasm memory V8 (Node 20) gives an instance, 32- or 64-bit: 4 GiB. */
+const MAX_WASM_PAGES = 65536n;
+
 /** A minimal module with a 64-bit memory: `(module (memory i64 0))`. */
 const MEMORY64_PROBE = Uint8Array.of(0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x05, 0x03, 0x01, 0x04, 0x00);
 
@@ -111,8 +114,15 @@ export function loadModule(bytes: Uint8Array): LoadedModule {
     }
     let loaded: LoadedModule;
     try {
-        const memory64 = hasMemory64(splitSections(wasm));
+        const main = memories(splitSections(wasm))[0];
+        const memory64 = main !== undefined && (main.flags & 0x04) !== 0;
         if (memory64) enableMemory64();
+        if (main && main.initialPages > MAX_WASM_PAGES) {
+            throw new InvalidWasmError(
+                `the module's memory starts at ${main.initialPages} pages (${Number(main.initialPages) / 16384} GiB); Node.js's V8 runs at most ` +
+                    `${MAX_WASM_PAGES} pages (4 GiB) of wasm memory`
+            );
+        }
         validateImports(wasm, memory64);
         const instrumented = instrumentWasm(wasm);
         const module = new WebAssembly.Module(patchExports(instrumented.wasm) as BufferSource);

@@ -87,6 +87,13 @@ describe('a canister with a 64-bit memory', () => {
         expect(u64Of(replica.getStableMemory(id))).toBe(2n);
     });
 
+    it('is refused at install, saying why, when its memory starts above the 4 GiB V8 can give it', async () => {
+        const huge = compileWat('(module (memory i64 70000))', { memory64: true });
+        const error = await rejectOf(replica.installCanister({ wasm: huge, arg: new Uint8Array(0) }));
+        expect([error.code, error.errorCode]).toEqual([5, 'IC0505']);
+        expect(error.message).toContain("the module's memory starts at 70000 pages (4.2724609375 GiB); Node.js's V8 runs at most 65536 pages (4 GiB) of wasm memory");
+    });
+
     it('pays the IC’s 64-bit price for loads and stores: 2 instead of 1', async () => {
         const wide = await replica.installCanister({ wasm: canister(true, 1), arg: new Uint8Array(0) });
         const narrow = await replica.installCanister({ wasm: canister(false, 1), arg: new Uint8Array(0) });
