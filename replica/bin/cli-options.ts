@@ -26,7 +26,8 @@ export const USAGE = `usage: local-replica [--port-file FILE] [--port N] [--ttl 
   --ttl SECONDS      exit after SECONDS without a REST request (default 60)
   --ip-addr ADDR     listen address; only 127.0.0.1 / localhost are supported
   --http-port N      also serve one replica over the IC HTTP interface (0: any free port)
-  --seed TEXT        root key seed of that replica`;
+  --seed TEXT        root key seed of that replica
+Values may also be given as --flag=value.`;
 
 /** PocketIC's default idle TTL. */
 const DEFAULT_TTL_SECONDS = 60;
