@@ -78,7 +78,8 @@ export function createSystemApi(canister: Canister, host: SystemApiHost, memory6
         if (!current) throw new Trap('contract', `ic0.${name} called outside of a message execution`);
         const composite = current.context?.composite ?? false;
         if (!isAllowed(name, current.kind, composite)) {
-            contractViolation(`"ic0_${name}" cannot be executed in ${composite ? 'composite query' : MODE_NAMES[current.kind]} mode`);
+            const callback = current.kind === 'reply_callback' || current.kind === 'reject_callback' || current.kind === 'cleanup';
+            contractViolation(`"ic0_${name}" cannot be executed in ${composite && callback ? 'composite ' : ''}${MODE_NAMES[current.kind]} mode`);
         }
         return current;
     };
