@@ -46,6 +46,7 @@ function canister(memory64: boolean, version: number): Uint8Array {
     (i64.store (${P}.const 8) ${memory64 ? '(memory.size)' : '(i64.extend_i32_u (memory.size))'})
     (i64.store (${P}.const 300000) (i64.const 7))
     (call $reply_bytes (${P}.const 0) (${P}.const 16)))
+  (func (export "canister_query far") (call $reply_bytes (${P}.const 300000) (${P}.const 8)))
   (func (export "canister_update to_stable")
     (drop (call $stable_grow (i64.const 1)))
     (call $stable_write (i64.const 0) (i64.const 70000) (i64.const 8))
@@ -117,9 +118,11 @@ describe('upgrades with enhanced orthogonal persistence (wasm_memory_persistence
         expect([await version(id), await counter(id)]).toEqual([1, 3n]);
     });
 
-    it('keeps the heap with keep, and refuses keep for a module without enhanced orthogonal persistence', async () => {
+    it('keeps the heap with keep (grown pages too), and refuses keep for a module without enhanced orthogonal persistence', async () => {
+        await replica.update(id, 'grow', new Uint8Array(0)); // 5 pages now, 7 stored at 300000; a fresh instance has 3
         await replica.upgradeCanister(id, eop(2), { keepWasmMemory: true });
         expect([await version(id), await counter(id)]).toEqual([2, 3n]);
+        expect(u64Of((await replica.query(id, 'far', new Uint8Array(0))).reply)).toBe(7n);
         const error = await rejectOf(replica.upgradeCanister(id, canister(true, 3), { keepWasmMemory: true }));
         expect(error.message).toBe(
             'Invalid upgrade option: The `wasm_memory_persistence: opt Keep` upgrade option requires that the new canister module supports enhanced orthogonal persistence.'
