@@ -3,6 +3,7 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import {
+    IC_WASM_STACK_BYTES,
     instructionLimitMessage,
     instrumentWasm,
     METERING,
@@ -147,5 +148,71 @@ describe('metering rewriter', () => {
         expect(() => rewriteForMetering(wasm.subarray(0, wasm.length - 3), METERING)).toThrow(/runs past the end/);
         const simd = compileWat('(module (func (export "f") (drop (v128.const i64x2 0 0))))');
         expect(() => rewriteForMetering(simd, METERING)).toThrow(/SIMD instruction 0xfd is not supported/);
+    });
+});
+
+describe('stack-depth accounting', () => {
+    // Every way out of a function: return, a branch to the function's label (br, br_if, br_table), falling off the
+    // end, a tail call; plus a recursion that reports the count at its bottom through an import.
+    const EXITS = `(module
+        (import "env" "probe" (func $probe))
+        (func $leaf (result i32) (i32.const 1))
+        (func $by_return (export "by_return") (param $x i32) (result i32)
+            (block (if (local.get $x) (then (return (call $leaf)))))
+            (call $leaf))
+        (func (export "by_br") (param $x i32) (result i32)
+            (block (result i32) (drop (call $leaf)) (br 1 (i32.const 7))))
+        (func (export "by_br_if") (param $x i32) (result i32)
+            (drop (call $leaf)) (br_if 0 (i32.const 8) (local.get $x)) (drop) (i32.const 9))
+        (func (export "by_br_table") (param $x i32) (result i32)
+            (drop (call $leaf))
+            (block $a (result i32)
+                (drop (block $b (result i32) (br_table $b $a 2 (i32.const 10) (local.get $x))))
+                (return (i32.const 12))))
+        (func (export "by_tail_call") (param $x i32) (result i32) (return_call $by_return (local.get $x)))
+        (func (export "two_results") (param $x i32) (result i32 i64) (drop (call $leaf)) (local.get $x) (i64.const 2))
+        (func $deep (export "deep") (param $n i32)
+            (if (i32.eqz (local.get $n)) (then (call $probe)) (else (call $deep (i32.sub (local.get $n) (i32.const 1)))))))`;
+
+    function instance(probe: () => void = () => {}): { exports: Record<string, unknown>; stack: WebAssembly.Global } {
+        const { wasm: metered } = instrumentWasm(compileWat(EXITS), { cacheDirectory: false });
+        const fail = (what: string) => () => {
+            throw new Error(what);
+        };
+        const created = new WebAssembly.Instance(new WebAssembly.Module(metered as BufferSource), {
+            env: { probe },
+            [METERING.importModule]: { [METERING.outOfInstructions]: fail('out of instructions'), [METERING.stackOverflow]: fail('stack overflow') }
+        });
+        return { exports: created.exports, stack: created.exports[METERING.stackGlobal] as WebAssembly.Global };
+    }
+
+    it('takes every frame off again, whichever way a function leaves', () => {
+        const { exports, stack } = instance();
+        const cases: [string, number, unknown][] = [
+            ['by_return', 1, 1], ['by_return', 0, 1], ['by_br', 0, 7], ['by_br_if', 1, 8], ['by_br_if', 0, 9],
+            ['by_br_table', 0, 12], ['by_br_table', 1, 10], ['by_br_table', 5, 10], ['by_tail_call', 1, 1], ['two_results', 3, [3, 2n]]
+        ];
+        for (const [name, arg, expected] of cases) {
+            stack.value = 0;
+            expect((exports[name] as (x: number) => unknown)(arg)).toEqual(expected);
+            expect([name, arg, stack.value]).toEqual([name, arg, 0]);
+        }
+    });
+
+    it('counts each frame of a recursion, and traps past the IC’s 5 MiB', () => {
+        let atBottom = -1;
+        const { exports, stack } = instance(() => (atBottom = stack.value as number));
+        const deep = exports.deep as (n: number) => void;
+        stack.value = 0;
+        deep(0);
+        const frame = atBottom;
+        expect(frame).toBeGreaterThanOrEqual(32); // return address, frame pointer, the parameter: 16 + 8, rounded up
+        deep(99);
+        expect(atBottom).toBe(100 * frame);
+        expect(stack.value).toBe(0);
+        stack.value = IC_WASM_STACK_BYTES - frame; // as if the recursion had almost filled the stack
+        expect(() => deep(0)).toThrow('stack overflow');
+        stack.value = IC_WASM_STACK_BYTES - frame; // a leaf-only call needs no room: it is not counted
+        expect(() => (exports.by_br as (x: number) => number)(0)).toThrow('stack overflow'); // by_br calls a leaf: counted
     });
 });
