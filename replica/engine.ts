@@ -38,7 +38,8 @@ export class ReplicaEngine {
     private readonly subnet: Subnet;
     private readonly management: ManagementCanister;
 
-    constructor(options: ValidReplicaOptions) {
+    /** `print` receives each `debug_print` line when `options.printLogs` is set (default: `console.log`). */
+    constructor(options: ValidReplicaOptions, print: (line: string) => void = (line) => console.log(line)) {
         this.key = options.seed === undefined ? RootKey.random() : RootKey.fromSeed(options.seed);
         this.subnet = new Subnet({
             timeNs: BigInt(Math.round(options.time ?? Date.now())) * NS_PER_MS,
@@ -46,7 +47,7 @@ export class ReplicaEngine {
             certificates: new DataCertificates(this.key),
             subnetId: Principal.selfAuthenticating(this.key.der),
             rootKey: this.key.der,
-            host: { onDebugPrint: options.printLogs ? (canister, text) => console.log(`[${canister.idText}] ${text}`) : undefined }
+            host: { onDebugPrint: options.printLogs ? (canister, text) => print(`[${canister.idText}] ${text}`) : undefined }
         });
         this.management = new ManagementCanister(this.subnet, randomSource(options.seed));
         this.subnet.management = this.management;

@@ -13,8 +13,14 @@ export function serveEngines(port: MessagePort, flagBuffer: SharedArrayBuffer): 
     const flag = new Int32Array(flagBuffer);
     const engines = new Map<number, ReplicaEngine>();
     let nextId = 1;
+    let printed: string[] = [];
+    const print = (line: string) => printed.push(line);
 
     const answer = (reply: EngineAnswer) => {
+        if (printed.length > 0) {
+            reply.printed = printed;
+            printed = [];
+        }
         try {
             port.postMessage(reply);
         } catch (error) {
@@ -31,7 +37,7 @@ export function serveEngines(port: MessagePort, flagBuffer: SharedArrayBuffer): 
         }
         try {
             if (request.op === 'open') {
-                const engine = new ReplicaEngine(request.options);
+                const engine = new ReplicaEngine(request.options, print);
                 const engineId = nextId++;
                 engines.set(engineId, engine);
                 return answer({ ok: true, value: { engineId, info: engine.info() } });

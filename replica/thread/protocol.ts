@@ -14,5 +14,8 @@ export type EngineRequest =
     | { op: 'call'; engineId: number; operation: EngineOperation; args: unknown[] }
     | { op: 'close'; engineId: number };
 
-/** Its answers (`close` gets none). */
-export type EngineAnswer = { ok: true; value: unknown } | { ok: false; error: WireError };
+/**
+ * Its answers (`close` gets none), with the canister log lines printed meanwhile (`printLogs`): the caller prints
+ * them before it returns, so they come out in order with its own output.
+ */
+export type EngineAnswer = ({ ok: true; value: unknown } | { ok: false; error: WireError }) & { printed?: string[] };

@@ -97,6 +97,7 @@ export class EngineThread {
             throw new Error(`the replica's engine thread ${reason} (request ${request.op}${request.op === 'call' ? ` ${request.operation}` : ''})`);
         }
         const answer = received.message as EngineAnswer;
+        for (const line of answer.printed ?? []) console.log(line);
         if (!answer.ok) throw errorFromWire(answer.error);
         return revive(answer.value);
     }
