@@ -119,7 +119,8 @@ async function main(): Promise<void> {
         `node ${process.version}, ${new Date().toISOString().slice(0, 10)}`,
         `rewrite of hello.wasm (cold, median of ${ROUNDS}): ${median(rewrites.map((r) => r.stats.milliseconds)).toFixed(0)} ms`,
         `size: ${stats.bytesIn} -> ${stats.bytesOut} bytes (x${(stats.bytesOut / stats.bytesIn).toFixed(3)}); ` +
-            `${stats.functions} functions, ${stats.blockCharges} block charges, ${stats.limitChecks} limit checks, ${stats.sizeCharges} bulk-size charges`,
+            `${stats.functions} functions, ${stats.blockCharges} block charges, ${stats.limitChecks} limit checks, ${stats.sizeCharges} bulk-size charges, ` +
+                `${stats.stackChecks} stack-counted functions (largest leaf frame ${stats.largestLeafFrame} B)`,
         `first setMessage("Goodbye world!") on a fresh canister: ${metered.firstInstructions} instructions; ` +
             `Azle 0.33.0 published ${AZLE_PUBLISHED_SET_MESSAGE}; ratio ${ratio.toFixed(4)}`,
         `fib(32) in plain wasm (median of ${ROUNDS}), CPU: metered ${fib.meteredMs.toFixed(1)} ms, unmetered ${fib.plainMs.toFixed(1)} ms (x${(fib.meteredMs / fib.plainMs).toFixed(2)})`,
