@@ -16,7 +16,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { encodeWithSelfDescribedTag } from '@dfinity/cbor';
 import { Principal } from '@dfinity/principal';
 import { RejectError } from '../errors.ts';
-import { Replica } from '../replica.ts';
+import type { Replica } from '../replica.ts';
 import { describe, optionsRecord } from '../options.ts';
 import { treeFromPaths } from '../hash-tree.ts';
 import { utf8 } from '../bytes.ts';
@@ -88,7 +88,11 @@ export async function serveHttp(replica: Replica, options: ServeHttpOptions = {}
 
 /** Checks serveHttp's arguments: a Replica, a port in 0..65535, a boolean, a positive interval. */
 function validateServeHttpOptions(replica: unknown, options: unknown): ServeHttpOptions {
-    if (!(replica instanceof Replica)) throw new TypeError(`serveHttp: the first argument must be a Replica (from Replica.create()), got ${describe(replica)}`);
+    // By shape, not `instanceof`: a Replica from another copy of this module is just as good.
+    const candidate = replica as Partial<Replica> | null;
+    if (typeof candidate?.update !== 'function' || typeof candidate.signCertificate !== 'function' || !(candidate.rootKey instanceof Uint8Array)) {
+        throw new TypeError(`serveHttp: the first argument must be a Replica (from Replica.create()), got ${describe(replica)}`);
+    }
     const record = optionsRecord('serveHttp', options, ['port', 'autoProgress', 'autoProgressMs'] as const);
     const { port, autoProgress, autoProgressMs } = record;
     if (port !== undefined && (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535)) {
