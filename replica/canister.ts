@@ -7,7 +7,7 @@ import { METERING } from './metering/index.ts';
 import type { Execution } from './messages.ts';
 import { StableMemory } from './stable-memory.ts';
 import type { LoadedModule } from './wasm/load.ts';
-import { GLOBAL_EXPORT_PREFIX, MEMORY_EXPORT, TABLE_EXPORT } from './wasm/patch-exports.ts';
+import { GLOBAL_EXPORT_PREFIX, MEMORY_EXPORT, START_EXPORT, TABLE_EXPORT } from './wasm/patch-exports.ts';
 
 export type CanisterStatus = 'running' | 'stopping' | 'stopped';
 
@@ -25,6 +25,8 @@ export interface CodeInstance {
     readonly limit: WebAssembly.Global | undefined;
     /** Estimated wasm stack in use (metered modules): 0 before each message. */
     readonly stack: WebAssembly.Global | undefined;
+    /** The module's wasm start function, run by the installer once the instance exists. */
+    readonly start?: () => void;
 }
 
 /** The state a message can change, captured before it runs. */
@@ -108,7 +110,8 @@ export class Canister {
             globals,
             counter: counter instanceof WebAssembly.Global ? counter : undefined,
             limit: limit instanceof WebAssembly.Global ? limit : undefined,
-            stack: stack instanceof WebAssembly.Global ? stack : undefined
+            stack: stack instanceof WebAssembly.Global ? stack : undefined,
+            start: typeof exports[START_EXPORT] === 'function' ? (exports[START_EXPORT] as () => void) : undefined
         };
     }
 

@@ -105,6 +105,17 @@ export function installCode(canister: Canister, request: InstallRequest, imports
         undo();
         return { reject: { code: RejectCode.CanisterError, errorCode: ErrorCode.CanisterInvalidWasm, message: errorText.invalidWasm(canister.idText, (error as Error).message) }, instructions };
     }
+    // The module's start function (taken out of the module by patch-exports, so it runs with the System API ready).
+    const start = canister.code.start;
+    if (start) {
+        const started = execute(canister, { kind: 'start', caller: request.caller, timeNs: request.timeNs }, start);
+        instructions += started.instructions;
+        if (started.trap) {
+            if (request.mode === 'upgrade') canister.stable.rollback();
+            undo();
+            return { reject: started.trap, instructions };
+        }
+    }
     const hook = request.mode === 'upgrade' ? runHook(canister, 'post_upgrade', 'canister_post_upgrade', request) : runHook(canister, 'init', 'canister_init', request);
     instructions += hook.instructions;
     if (hook.trap) {

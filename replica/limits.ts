@@ -26,6 +26,7 @@ export function instructionLimitOf(kind: MessageKind): bigint {
         case 'init':
         case 'pre_upgrade':
         case 'post_upgrade':
+        case 'start':
             return INSTRUCTION_LIMITS.install;
         case 'query':
         case 'composite_query':

@@ -22,7 +22,9 @@ export type MessageKind =
     | 'cleanup'
     | 'global_timer'
     | 'heartbeat'
-    | 'inspect_message';
+    | 'inspect_message'
+    /** The module's wasm start function, run while a new instance is created. */
+    | 'start';
 
 /** How a call ends. */
 export type Response = { type: 'reply'; data: Uint8Array } | { type: 'reject'; reject: Reject };

@@ -15,18 +15,19 @@ export type ValueKind = 'I' | 'i32' | 'i64';
  * The spec's names for the contexts a function may be called in: I init/post_upgrade, G pre_upgrade, U update,
  * RQ replicated query, NRQ non-replicated query, CQ composite query, Ry/Rt reply/reject callback, CRy/CRt the same
  * inside a composite query, C/CC cleanup callback (composite), T system task (heartbeat, global timer),
- * F inspect_message.
+ * F inspect_message, s the module's wasm start function.
  */
-export type CallContextName = 'I' | 'G' | 'U' | 'RQ' | 'NRQ' | 'CQ' | 'Ry' | 'Rt' | 'CRy' | 'CRt' | 'C' | 'CC' | 'T' | 'F';
+export type CallContextName = 'I' | 'G' | 'U' | 'RQ' | 'NRQ' | 'CQ' | 'Ry' | 'Rt' | 'CRy' | 'CRt' | 'C' | 'CC' | 'T' | 'F' | 's';
 
 export interface SystemApiFunction {
     params: readonly ValueKind[];
     results: readonly ValueKind[];
-    /** Where it may be called; `*` is everywhere. */
-    allowedIn: '*' | ReadonlySet<CallContextName>;
+    /** Where it may be called; `*` is every message (not the start function), `* s` every message and start. */
+    allowedIn: '*' | '* s' | ReadonlySet<CallContextName>;
 }
 
 const everywhere = '*' as const;
+const alsoInStart = '* s' as const;
 const only = (...names: CallContextName[]): ReadonlySet<CallContextName> => new Set(names);
 const fn = (params: ValueKind[], results: ValueKind[], allowedIn: SystemApiFunction['allowedIn']): SystemApiFunction => ({ params, results, allowedIn });
 
@@ -91,14 +92,14 @@ export const SYSTEM_API_FUNCTIONS: Readonly<Record<string, SystemApiFunction>> =
     call_cycles_add: fn(['i64'], [], CALL_CYCLES),
     call_cycles_add128: fn(['i64', 'i64'], [], CALL_CYCLES),
     call_perform: fn([], ['i32'], CALLS),
-    stable_size: fn([], ['i32'], everywhere),
-    stable_grow: fn(['i32'], ['i32'], everywhere),
-    stable_read: fn(['i32', 'i32', 'i32'], [], everywhere),
-    stable_write: fn(['i32', 'i32', 'i32'], [], everywhere),
-    stable64_size: fn([], ['i64'], everywhere),
-    stable64_grow: fn(['i64'], ['i64'], everywhere),
-    stable64_write: fn(['i64', 'i64', 'i64'], [], everywhere),
-    stable64_read: fn(['i64', 'i64', 'i64'], [], everywhere),
+    stable_size: fn([], ['i32'], alsoInStart),
+    stable_grow: fn(['i32'], ['i32'], alsoInStart),
+    stable_read: fn(['i32', 'i32', 'i32'], [], alsoInStart),
+    stable_write: fn(['i32', 'i32', 'i32'], [], alsoInStart),
+    stable64_size: fn([], ['i64'], alsoInStart),
+    stable64_grow: fn(['i64'], ['i64'], alsoInStart),
+    stable64_write: fn(['i64', 'i64', 'i64'], [], alsoInStart),
+    stable64_read: fn(['i64', 'i64', 'i64'], [], alsoInStart),
     root_key_size: fn([], ['I'], ROOT_KEY),
     root_key_copy: fn(['I', 'I', 'I'], [], ROOT_KEY),
     certified_data_set: fn(['I', 'I'], [], REPLICATED_STATE),
@@ -107,16 +108,16 @@ export const SYSTEM_API_FUNCTIONS: Readonly<Record<string, SystemApiFunction>> =
     data_certificate_copy: fn(['I', 'I', 'I'], [], CERTIFICATE),
     time: fn([], ['i64'], everywhere),
     global_timer_set: fn(['i64'], ['i64'], TIMER),
-    performance_counter: fn(['i32'], ['i64'], everywhere),
-    is_controller: fn(['I', 'I'], ['i32'], everywhere),
-    in_replicated_execution: fn([], ['i32'], everywhere),
-    cost_call: fn(['i64', 'i64', 'I'], [], everywhere),
-    cost_create_canister: fn(['I'], [], everywhere),
-    cost_http_request: fn(['i64', 'i64', 'I'], [], everywhere),
-    cost_http_request_v2: fn(['I', 'I', 'I'], [], everywhere),
-    cost_sign_with_ecdsa: fn(['I', 'I', 'i32', 'I'], ['i32'], everywhere),
-    cost_sign_with_schnorr: fn(['I', 'I', 'i32', 'I'], ['i32'], everywhere),
-    cost_vetkd_derive_key: fn(['I', 'I', 'i32', 'I'], ['i32'], everywhere),
+    performance_counter: fn(['i32'], ['i64'], alsoInStart),
+    is_controller: fn(['I', 'I'], ['i32'], alsoInStart),
+    in_replicated_execution: fn([], ['i32'], alsoInStart),
+    cost_call: fn(['i64', 'i64', 'I'], [], alsoInStart),
+    cost_create_canister: fn(['I'], [], alsoInStart),
+    cost_http_request: fn(['i64', 'i64', 'I'], [], alsoInStart),
+    cost_http_request_v2: fn(['I', 'I', 'I'], [], alsoInStart),
+    cost_sign_with_ecdsa: fn(['I', 'I', 'i32', 'I'], ['i32'], alsoInStart),
+    cost_sign_with_schnorr: fn(['I', 'I', 'i32', 'I'], ['i32'], alsoInStart),
+    cost_vetkd_derive_key: fn(['I', 'I', 'i32', 'I'], ['i32'], alsoInStart),
     env_var_count: fn([], ['I'], everywhere),
     env_var_name_size: fn(['I'], ['I'], everywhere),
     env_var_name_copy: fn(['I', 'I', 'I', 'I'], [], everywhere),
@@ -124,8 +125,8 @@ export const SYSTEM_API_FUNCTIONS: Readonly<Record<string, SystemApiFunction>> =
     env_var_value_size: fn(['I', 'I'], ['I'], everywhere),
     env_var_value_copy: fn(['I', 'I', 'I', 'I', 'I'], [], everywhere),
     mint_cycles128: fn(['i64', 'i64', 'I'], [], MINT),
-    debug_print: fn(['I', 'I'], [], everywhere),
-    trap: fn(['I', 'I'], [], everywhere)
+    debug_print: fn(['I', 'I'], [], alsoInStart),
+    trap: fn(['I', 'I'], [], alsoInStart)
 };
 
 /** The spec's name of the context a message of `kind` runs in (`composite`: inside a composite query). */
@@ -155,13 +156,17 @@ export function callContextName(kind: MessageKind, composite: boolean): CallCont
             return 'T';
         case 'inspect_message':
             return 'F';
+        case 'start':
+            return 's';
     }
 }
 
 /** Whether `name` may be called in a message of this kind. */
 export function isAllowed(name: string, kind: MessageKind, composite: boolean): boolean {
     const allowed = SYSTEM_API_FUNCTIONS[name]?.allowedIn ?? everywhere;
-    return allowed === everywhere || allowed.has(callContextName(kind, composite));
+    if (allowed === alsoInStart) return true;
+    if (allowed === everywhere) return kind !== 'start';
+    return allowed.has(callContextName(kind, composite));
 }
 
 /** Wasm value type bytes of a signature, with `I` as i64 for a 64-bit memory. */

@@ -30,7 +30,8 @@ const MODE_NAMES: Record<MessageKind, string> = {
     cleanup: 'cleanup',
     global_timer: 'system task',
     heartbeat: 'system task',
-    inspect_message: 'inspect message'
+    inspect_message: 'inspect message',
+    start: 'start'
 };
 
 /** The Cycles Minting Canister (`rkp4c-7iaaa-aaaaa-aaaca-cai`), the only canister that may mint cycles. */

@@ -13,6 +13,11 @@ import { concatBytes } from '../bytes.ts';
 export const TABLE_EXPORT = '__replica_table';
 /** Export name of memory 0 after patching. */
 export const MEMORY_EXPORT = '__replica_memory';
+/**
+ * Export name of the start function after patching: the start section is removed, so the function runs when the
+ * replica calls it, with the instance (and its memory) known to the System API, rather than inside instantiation.
+ */
+export const START_EXPORT = '__replica_start';
 /** Prefix of the export names of mutable globals after patching (followed by the global index). */
 export const GLOBAL_EXPORT_PREFIX = '__replica_global_';
 
@@ -20,6 +25,8 @@ const SECTION_IMPORT = 2;
 const SECTION_MEMORY = 5;
 const SECTION_GLOBAL = 6;
 const SECTION_EXPORT = 7;
+const SECTION_START = 8;
+const KIND_FUNCTION = 0;
 const KIND_TABLE = 1;
 const KIND_MEMORY = 2;
 const KIND_GLOBAL = 3;
@@ -117,7 +124,8 @@ function mutableGlobalIndices(payload: Uint8Array, importedGlobals: number): num
 
 /**
  * Returns a copy of `wasm` whose export section also exports memory 0 (as {@link MEMORY_EXPORT}), table 0 (as
- * {@link TABLE_EXPORT}, when the module defines it) and each mutable global (as `${GLOBAL_EXPORT_PREFIX}<index>`).
+ * {@link TABLE_EXPORT}, when the module defines it), each mutable global (as `${GLOBAL_EXPORT_PREFIX}<index>`) and the
+ * start function (as {@link START_EXPORT}, its start section removed).
  *
  * @example
  * const module = new WebAssembly.Module(patchExports(bytes));
@@ -147,8 +155,14 @@ export function patchExports(wasm: Uint8Array): Uint8Array {
     const hasOwnTable = sections.some((s) => s.id === 4) && tables === 0;
     const hasMemory = memories > 0 || sections.some((s) => s.id === SECTION_MEMORY);
 
+    const startSection = payloadOf(SECTION_START);
+
     const extra: number[] = [];
     let added = 0;
+    if (startSection) {
+        extra.push(...encodedName(START_EXPORT), KIND_FUNCTION, ...uleb(readU32(startSection, 0)[0]));
+        added++;
+    }
     if (hasMemory) {
         extra.push(...encodedName(MEMORY_EXPORT), KIND_MEMORY, 0);
         added++;
@@ -179,6 +193,7 @@ export function patchExports(wasm: Uint8Array): Uint8Array {
     let placed = false;
     const followsExport = new Set([8, 9, 12, 10, 11]);
     for (const section of sections) {
+        if (section.id === SECTION_START) continue; // exported instead (START_EXPORT)
         if (section.id === SECTION_EXPORT) {
             parts.push(newExport);
             placed = true;

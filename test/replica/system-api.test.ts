@@ -232,3 +232,31 @@ describe('System API functions', () => {
         expect([error.errorCode, error.message.includes('Canister trapped: stable memory out of bounds')]).toEqual(['IC0502', true]);
     });
 });
+
+describe('a wasm start function', () => {
+    const START = (body: string) =>
+        compileWat(`(module
+  ${['debug_print', 'stable64_grow', 'msg_reply', 'msg_reply_data_append'].map((n) => importOf(n, false)).join('\n  ')}
+  (memory 1)
+  (data (i32.const 100) "started")
+  (global $order (mut i32) (i32.const 0))
+  (func $start ${body} (global.set $order (i32.add (i32.mul (global.get $order) (i32.const 10)) (i32.const 1))))
+  (start $start)
+  (func (export "canister_init") (global.set $order (i32.add (i32.mul (global.get $order) (i32.const 10)) (i32.const 2))))
+  (func (export "canister_query order") (i32.store (i32.const 0) (global.get $order)) (call $msg_reply_data_append (i32.const 0) (i32.const 4)) (call $msg_reply)))`);
+
+    it('runs before canister_init, with the System API functions the spec allows there', async () => {
+        const id = await replica.installCanister({ wasm: START('(call $debug_print (i32.const 100) (i32.const 7)) (drop (call $stable64_grow (i64.const 1)))'), arg: new Uint8Array(0) });
+        expect(new DataView((await replica.query(id, 'order')).reply.buffer).getInt32(0, true)).toBe(12); // start (1), then init (2)
+        expect(replica.logs(id)).toEqual(['started']);
+        expect(replica.getStableMemory(id).length).toBe(65536);
+    });
+
+    it('may not reply: install fails with a contract violation and leaves nothing behind', async () => {
+        const before = replica.canisterIds().length;
+        const error = await rejectOf(replica.installCanister({ wasm: START('(call $msg_reply)'), arg: new Uint8Array(0) }));
+        expect([error.code, error.errorCode]).toEqual([5, 'IC0504']);
+        expect(error.message).toContain('"ic0_msg_reply" cannot be executed in start mode');
+        expect(replica.canisterIds().length).toBe(before);
+    });
+});
