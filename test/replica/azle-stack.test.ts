@@ -31,7 +31,7 @@ describe('deep recursion in an Azle canister', () => {
     it('runs thousands of levels and stops at the same depth cold and warm, when the C stack runs out, as on the IC', async () => {
         const id = await replica.installCanister({ wasm: freshCopy(wasm) });
         let passes = 3_000;
-        let fails = 20_000;
+        let fails = 4_000;
         expect(await recurse(id, fails)).toMatch(/Canister trapped: heap out of bounds/);
         while (fails - passes > 1) {
             const middle = Math.floor((passes + fails) / 2);
