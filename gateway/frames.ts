@@ -24,6 +24,8 @@ export interface RelayedCall {
     arg: Uint8Array;
     /** The client's envelope as CBOR: the exact bytes it sent, behind the self-describe tag. */
     envelope: Uint8Array;
+    /** When the envelope expires (its `ingress_expiry`, in ms since the epoch): the IC refuses it afterwards. */
+    ingressExpiryMs: number;
 }
 
 /** What the gateway forwards to a client for each canister message (spec protocol.md §7.2). */
@@ -84,7 +86,18 @@ export function parseClientFrame(frame: Uint8Array): RelayedCall {
     const sender = principalField(content, 'sender');
     if (typeof content.method_name !== 'string') throw new ProtocolViolation('envelope content.method_name must be text');
     if (!(content.arg instanceof Uint8Array)) throw new ProtocolViolation('envelope content.arg must be bytes');
-    return { canisterId, sender, methodName: content.method_name, arg: content.arg, envelope: envelopeBytes(frame, decoded.envelope) };
+    const expiry = content.ingress_expiry;
+    if (!((typeof expiry === 'bigint' && expiry >= 0n) || (typeof expiry === 'number' && Number.isInteger(expiry) && expiry >= 0))) {
+        throw new ProtocolViolation('envelope content.ingress_expiry must be a nat (nanoseconds)');
+    }
+    return {
+        canisterId,
+        sender,
+        methodName: content.method_name,
+        arg: content.arg,
+        envelope: envelopeBytes(frame, decoded.envelope),
+        ingressExpiryMs: Number(BigInt(expiry) / 1_000_000n)
+    };
 }
 
 /**

@@ -9,12 +9,17 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { IcClient } from './ic-client.js';
 import { loadOrCreateIdentity } from './identity.js';
+import { resolveLimits, type ClientLimits } from './limits.js';
 import { createLogger, type Logger, type LogLevel } from './log.js';
+import { RelayBudget, type RelayBudgetStatus } from './relay-budget.js';
 import { SessionRegistry, type CanisterStatus } from './registry.js';
 import { ClientSession, CloseCode, type OutgoingMessageHook, type SessionContext } from './session.js';
 
-/** How to run a gateway; only `icUrl` is required. */
-export interface GatewayOptions {
+/**
+ * How to run a gateway; only `icUrl` is required. The limits on what one client may make the gateway hold (fields
+ * of {@link ClientLimits}: `maxFrameBytes`, `maxPendingRelays`, ...) default to {@link DEFAULT_LIMITS}.
+ */
+export interface GatewayOptions extends Partial<ClientLimits> {
     /** IC HTTP endpoint, e.g. the embedded replica's `http://127.0.0.1:4943`, or `https://icp-api.io`. */
     icUrl: string;
     /** DER root key of a local network; fetched from `<icUrl>/api/v2/status` when omitted (never on mainnet). */
@@ -34,8 +39,6 @@ export interface GatewayOptions {
     logger?: Logger;
     /** How long a new connection may take to send its signed `ws_open` before it is closed (1008). Default 60 s. */
     openTimeoutMs?: number;
-    /** Largest client frame accepted (bytes); bigger ones close the connection with 1009. Default 4 MiB. */
-    maxFrameBytes?: number;
     /** TEST ONLY: rewrite, drop, hold back or reorder what clients receive (see {@link OutgoingMessageHook}). */
     outgoingMessageHook?: OutgoingMessageHook;
 }
@@ -48,6 +51,10 @@ export interface GatewayStatus {
     uptimeSeconds: number;
     clients: number;
     canisters: CanisterStatus[];
+    /** Client frames waiting for relay across all clients, their bytes and peak, clients not being read. */
+    relays: RelayBudgetStatus;
+    /** The limits in force. */
+    limits: ClientLimits;
 }
 
 /** A running gateway. */
@@ -73,6 +80,16 @@ export interface Gateway {
  */
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const log = options.logger ?? createLogger(options.logLevel ?? 'info');
+    const limits = resolveLimits({
+        maxFrameBytes: options.maxFrameBytes,
+        maxPendingRelays: options.maxPendingRelays,
+        maxPendingRelayBytes: options.maxPendingRelayBytes,
+        maxFramesPerSecond: options.maxFramesPerSecond,
+        maxTotalPendingRelayBytes: options.maxTotalPendingRelayBytes,
+        maxHoldMs: options.maxHoldMs,
+        maxUnsentBytes: options.maxUnsentBytes
+    });
+    const budget = new RelayBudget(limits.maxTotalPendingRelayBytes);
     const pollingIntervalMs = options.pollingIntervalMs ?? 100;
     if (!(pollingIntervalMs >= 0)) throw new Error(`pollingIntervalMs must be a number >= 0, got ${options.pollingIntervalMs}`);
     const identity = options.identity ?? loadOrCreateIdentity(options.dataDir);
@@ -89,11 +106,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         log,
         outgoingMessageHook: options.outgoingMessageHook,
         openTimeoutMs: options.openTimeoutMs ?? 60_000,
-        // Held while the canister is known to be stopped (an upgrade): the IC would reject the call and lose it.
-        submitCall: async (call) => {
-            await registry.whenCanisterRunning(call.canisterId);
-            await ic.submitCall(call);
-        },
+        limits,
+        budget,
+        submitCall: (call) => ic.submitCall(call),
+        // Calls wait while the canister is known to be stopped (an upgrade): the IC would reject them, lost.
+        whenCanisterRunning: (canisterId, deadline) => registry.whenCanisterRunning(canisterId, deadline),
         closeClient(canisterId, key) {
             const closing = ic.closeClient(canisterId, key);
             pendingCloses.add(closing);
@@ -111,12 +128,15 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
             icUrl: options.icUrl,
             uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
             clients: canisters.reduce((sum, entry) => sum + entry.clients, 0),
-            canisters
+            canisters,
+            relays: budget.status(),
+            limits
         };
     }
 
     const server = createServer((request, response) => answerHttp(request, response, status));
-    const sockets = new WebSocketServer({ server, maxPayload: options.maxFrameBytes ?? 4 * 1024 * 1024 });
+    // maxPayload: ws refuses a bigger frame from its header (1009), before buffering it.
+    const sockets = new WebSocketServer({ server, maxPayload: limits.maxFrameBytes });
     sockets.on('connection', (socket, request) => {
         const session = new ClientSession(socket, context, nextSessionId++);
         log.debug(`client #${session.id} connected from ${request.socket.remoteAddress}`);

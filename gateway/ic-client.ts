@@ -2,7 +2,7 @@
  * The gateway's side of the IC HTTP interface, for any endpoint (the embedded replica, a dfx replica, mainnet):
  * submitting clients' signed envelopes unchanged, polling `ws_get_messages` and calling `ws_close` as the gateway.
  */
-import { Actor, HttpAgent, type SignIdentity } from '@dfinity/agent';
+import { Actor, HttpAgent, requestIdOf, type SignIdentity } from '@dfinity/agent';
 import { decode } from '@dfinity/cbor';
 import { IDL } from '@dfinity/candid';
 import type { Principal } from '@dfinity/principal';
@@ -14,6 +14,7 @@ import {
     type CanisterOutputCertifiedMessages,
     type ClientKey
 } from './candid.js';
+import { CANISTER_PAUSED_ERROR_CODES, outcomeOfSyncCall, refusalOfCall, type RelayOutcome } from './call-outcome.js';
 import type { RelayedCall } from './frames.js';
 
 /** Where and as whom the gateway talks to the IC. */
@@ -46,8 +47,6 @@ export class PollError extends Error {
 
 const MAINNET_HOSTS = ['icp0.io', 'icp-api.io', 'ic0.app'];
 const SYS_TRANSIENT = 2;
-/** IC0508 "Canister … is stopped", IC0509 "Canister … is stopping": an operator upgrading with stop/start. */
-const CANISTER_PAUSED_ERROR_CODES = new Set(['IC0508', 'IC0509']);
 const SUBMIT_TIMEOUT_MS = 30_000;
 
 /**
@@ -80,6 +79,9 @@ const wsInterface: IDL.InterfaceFactory = ({ IDL: idl }) =>
  * const batch = await ic.getMessages(canisterId, 0n);
  */
 export class IcClient {
+    // Cleared when the endpoint turns out to have no v3 call endpoint (then calls go to v2).
+    private syncCalls = true;
+
     private constructor(
         private readonly agent: HttpAgent,
         private readonly pollAgent: HttpAgent,
@@ -118,29 +120,39 @@ export class IcClient {
     }
 
     /**
-     * Submits a client's envelope byte for byte to `/api/v2/canister/<id>/call` and resolves once the IC accepted
-     * it (HTTP 202); the call's outcome reaches the client through the canister's certified messages.
+     * Submits a client's envelope byte for byte and tells what became of it. It goes to the synchronous endpoint
+     * (`/api/v3/canister/<id>/call`), which answers once the call ran, so a call the IC rejected (the canister was
+     * stopped, it trapped, ...) throws {@link RelayRejected}, as does one the IC refused (HTTP 4xx: bad signature,
+     * expired, too large). An endpoint without v3 gets `/api/v2/.../call`, where only refusals are seen. Network
+     * errors, timeouts and 5xx leave the outcome unknown (a plain `Error`).
      */
-    async submitCall(call: RelayedCall): Promise<void> {
-        const url = new URL(`/api/v2/canister/${call.canisterId.toText()}/call`, this.icUrl);
+    async submitCall(call: RelayedCall): Promise<RelayOutcome> {
+        if (this.syncCalls) {
+            const { status, body } = await this.post(call, 'v3');
+            if (status === 200) return outcomeOfSyncCall(body, call.methodName, () => requestIdOfEnvelope(call.envelope));
+            if (status === 202) return 'accepted';
+            if (status !== 404) throw refusalOfCall(status, body, call.methodName);
+        }
+        const { status, body } = await this.post(call, 'v2');
+        if (status !== 202) {
+            const refusal = refusalOfCall(status, body, call.methodName);
+            if (refusal) throw refusal;
+        }
+        // Reached after a v3 404 only when v2 took the call: this endpoint predates synchronous calls.
+        this.syncCalls = false;
+        return 'accepted';
+    }
+
+    private async post(call: RelayedCall, version: 'v2' | 'v3'): Promise<{ status: number; body: Uint8Array }> {
+        const url = new URL(`/api/${version}/canister/${call.canisterId.toText()}/call`, this.icUrl);
         // Bounded, so an unresponsive endpoint cannot hold this client's later calls (relayed in order) forever.
         const response = await fetch(url, {
             method: 'POST',
             headers: { 'Content-Type': 'application/cbor' },
-            body: new Uint8Array(call.envelope),
+            body: call.envelope as Uint8Array<ArrayBuffer>,
             signal: AbortSignal.timeout(SUBMIT_TIMEOUT_MS)
         });
-        const body = new Uint8Array(await response.arrayBuffer());
-        if (!response.ok) {
-            throw new Error(`IC refused ${call.methodName} (HTTP ${response.status}): ${describeBody(body)}`);
-        }
-        if (response.status === 200 && body.length > 0) {
-            // Newer replicas answer 200 with a CBOR status when the call was rejected before execution.
-            const reply = safeDecode(body);
-            if (reply?.status === 'non_replicated_rejection') {
-                throw new Error(`IC rejected ${call.methodName} (code ${reply.reject_code}): ${reply.reject_message}`);
-            }
-        }
+        return { status: response.status, body: new Uint8Array(await response.arrayBuffer()) };
     }
 
     /** One `ws_get_messages({nonce})` query as the gateway; throws {@link PollError}. */
@@ -187,17 +199,8 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
     return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-function safeDecode(body: Uint8Array): Record<string, unknown> | undefined {
-    try {
-        const value = decode(body);
-        return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
-    } catch {
-        return undefined;
-    }
-}
-
-function describeBody(body: Uint8Array): string {
-    const reply = safeDecode(body);
-    if (reply && 'reject_message' in reply) return String(reply.reject_message);
-    return new TextDecoder().decode(body.subarray(0, 300)).trim() || '(empty body)';
+/** The request id of an envelope's content (only needed to match a rejection in a certificate). */
+function requestIdOfEnvelope(envelope: Uint8Array): Uint8Array {
+    const { content } = decode(envelope) as { content: Record<string, unknown> };
+    return new Uint8Array(requestIdOf(content));
 }

@@ -51,13 +51,21 @@ export function nonceOfKey(key: string): bigint {
  *     onStopped, intervalMs: 100, log });
  * poller.start();
  */
+/**
+ * What the polls say about the canister: `unknown` until the first poll answered, `stopped` while polls are
+ * rejected because it is stopped or stopping (IC0508/IC0509), `running` otherwise.
+ */
+export type CanisterRunState = 'unknown' | 'running' | 'stopped';
+
 export class CanisterPoller {
     private nextNonce = 0n;
+    private successfulPolls = 0;
     private stopped = false;
     private wake: (() => void) | undefined;
     private failingSince: number | undefined;
-    // Set while polls say the canister is stopped or stopping; relays wait on it (see whenRunning).
-    private paused: { released: Promise<void>; release(): void } | undefined;
+    private state: CanisterRunState = 'unknown';
+    // Relays wait on this while the state is not `running` (see whenRunning).
+    private running: { reached: Promise<void>; reach(): void } = deferred();
 
     constructor(private readonly options: PollerOptions) {}
 
@@ -66,13 +74,24 @@ export class CanisterPoller {
         return this.nextNonce;
     }
 
+    /** Polls answered so far by this poller. */
+    get polls(): number {
+        return this.successfulPolls;
+    }
+
+    get canisterState(): CanisterRunState {
+        return this.state;
+    }
+
     /**
-     * Resolves at once unless the last poll found the canister stopped or stopping; then once a poll succeeds
-     * again (or the poller ends). Client calls submitted to a stopped canister would be rejected and lost, and the
-     * CDK would then refuse the client's later messages as out of sequence, so relays wait for this.
+     * Resolves once polls say the canister runs (or the poller ended): at once if they do, after the first poll
+     * for a new poller, when a poll succeeds again after polls found it stopped or stopping. Client calls submitted
+     * to a stopped canister would be rejected and lost (the CDK would then refuse the client's later messages as
+     * out of sequence), so relays wait for this. A first poll failing for another reason (network) says nothing
+     * about the canister: relays go ahead.
      */
     whenRunning(): Promise<void> {
-        return this.paused?.released ?? Promise.resolve();
+        return this.running.reached;
     }
 
     start(): void {
@@ -101,12 +120,14 @@ export class CanisterPoller {
                     break;
                 }
                 this.noteFailure(error);
-                if (error instanceof PollError && error.canisterPaused) this.pause();
+                if (error instanceof PollError && error.canisterPaused) this.setState('stopped');
+                else if (this.state === 'unknown') this.setState('running');
                 await this.sleep(options.intervalMs);
                 continue;
             }
+            this.successfulPolls++;
             this.noteSuccess();
-            this.resume();
+            this.setState('running');
             try {
                 for (const message of batch.messages) {
                     this.nextNonce = nextNonceAfter(this.nextNonce, message.key);
@@ -119,22 +140,22 @@ export class CanisterPoller {
             if (!options.hasClients()) break;
             if (batch.is_end_of_queue) await this.sleep(options.intervalMs - (Date.now() - started));
         }
-        this.resume();
+        this.running.reach(); // nothing waits on an ended poller
         if (failure) options.log.error(`poller for ${canister} stopped: ${failure.message}`);
         else options.log.info(`poller for ${canister} stopped`);
         options.onStopped(failure);
     }
 
-    private pause(): void {
-        if (this.paused) return;
-        let release!: () => void;
-        const released = new Promise<void>((resolve) => (release = resolve));
-        this.paused = { released, release };
-    }
-
-    private resume(): void {
-        this.paused?.release();
-        this.paused = undefined;
+    private setState(state: CanisterRunState): void {
+        if (state === this.state) return;
+        if (state === 'stopped') {
+            this.options.log.info(`polls say canister ${this.options.canisterId.toText()} is stopped (or stopping); client frames wait until it runs`);
+            if (this.state === 'running') this.running = deferred();
+        } else if (this.state === 'stopped') {
+            this.options.log.info(`canister ${this.options.canisterId.toText()} runs again; relaying the frames it held`);
+        }
+        this.state = state;
+        if (state === 'running') this.running.reach();
     }
 
     private sleep(ms: number): Promise<void> {
@@ -163,4 +184,10 @@ export class CanisterPoller {
             this.failingSince = undefined;
         }
     }
+}
+
+function deferred(): { reached: Promise<void>; reach(): void } {
+    let reach!: () => void;
+    const reached = new Promise<void>((resolve) => (reach = resolve));
+    return { reached, reach };
 }

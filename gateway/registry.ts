@@ -5,7 +5,7 @@
 import type { Principal } from '@dfinity/principal';
 import { clientKeyText, type CanisterOutputCertifiedMessages } from './candid.js';
 import type { Logger } from './log.js';
-import { CanisterPoller } from './poller.js';
+import { CanisterPoller, type CanisterRunState } from './poller.js';
 import { CloseCode, type ClientSession } from './session.js';
 
 /** What `GET /health` lists per canister. */
@@ -14,6 +14,13 @@ export interface CanisterStatus {
     clients: number;
     polling: boolean;
     nextNonce: string;
+    /** What the polls say: `unknown` before the first answer, `stopped` (or stopping: frames are held), `running`. */
+    canisterState: CanisterRunState;
+    /** Polls answered since this canister's poller started. */
+    polls: number;
+    /** Client frames of this canister waiting for relay (queued, held or in flight), and their bytes. */
+    pendingRelays: number;
+    pendingRelayBytes: number;
 }
 
 export interface RegistryOptions {
@@ -62,18 +69,32 @@ export class SessionRegistry {
         if (entry.sessions.size === 0 && !entry.poller) this.canisters.delete(entry.canisterId.toText());
     }
 
-    /** Resolves once `canisterId` is not known to be stopped (see {@link CanisterPoller.whenRunning}). */
-    whenCanisterRunning(canisterId: Principal): Promise<void> {
-        return this.canisters.get(canisterId.toText())?.poller?.whenRunning() ?? Promise.resolve();
+    /**
+     * Resolves `true` once polls say `canisterId` runs (see {@link CanisterPoller.whenRunning}), or `false` if it is
+     * still stopped (or not yet polled) at `deadline` (ms since the epoch).
+     */
+    async whenCanisterRunning(canisterId: Principal, deadline: number): Promise<boolean> {
+        const running = this.canisters.get(canisterId.toText())?.poller?.whenRunning();
+        if (!running) return true;
+        let timer: NodeJS.Timeout | undefined;
+        const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()))));
+        return Promise.race([running.then(() => true as const), late]).finally(() => clearTimeout(timer));
     }
 
     status(): CanisterStatus[] {
-        return [...this.canisters.values()].map((entry) => ({
-            canisterId: entry.canisterId.toText(),
-            clients: entry.sessions.size,
-            polling: entry.poller !== undefined,
-            nextNonce: String(entry.poller?.nonce ?? 0n)
-        }));
+        return [...this.canisters.values()].map((entry) => {
+            const sessions = [...entry.sessions.values()];
+            return {
+                canisterId: entry.canisterId.toText(),
+                clients: entry.sessions.size,
+                polling: entry.poller !== undefined,
+                nextNonce: String(entry.poller?.nonce ?? 0n),
+                canisterState: entry.poller?.canisterState ?? 'unknown',
+                polls: entry.poller?.polls ?? 0,
+                pendingRelays: sessions.reduce((sum, session) => sum + session.pendingRelays, 0),
+                pendingRelayBytes: sessions.reduce((sum, session) => sum + session.pendingRelayBytes, 0)
+            };
+        });
     }
 
     /** Stops every poller for good (gateway shutdown). */

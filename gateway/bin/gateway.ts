@@ -7,18 +7,32 @@
  */
 import { parseArgs } from 'node:util';
 import { startGateway } from '../index.js';
+import { DEFAULT_LIMITS, type ClientLimits } from '../limits.js';
 import type { LogLevel } from '../log.js';
+
+/** The per-client limits' flags, each `--max-…` after its option name. */
+const LIMIT_FLAGS: [flag: string, option: keyof ClientLimits, meaning: string][] = [
+    ['max-frame-bytes', 'maxFrameBytes', 'largest client frame; bigger ones close the client (1009)'],
+    ['max-pending-relays', 'maxPendingRelays', 'frames of one client waiting for relay (reading pauses at half; over: 1008)'],
+    ['max-pending-relay-bytes', 'maxPendingRelayBytes', 'the same in bytes'],
+    ['max-frames-per-second', 'maxFramesPerSecond', 'frames per second per client, bursts of one second (over: 1008)'],
+    ['max-total-pending-relay-bytes', 'maxTotalPendingRelayBytes', 'bytes waiting for relay across clients before reading pauses'],
+    ['max-hold-ms', 'maxHoldMs', 'longest hold of a frame while its canister is stopped (then: 1012)'],
+    ['max-unsent-bytes', 'maxUnsentBytes', 'canister messages queued for a client that does not read (over: 1008)']
+];
 
 const USAGE = `Usage: gateway --ic-url <url> [options]
 
-  --ic-url <url>               IC HTTP endpoint (local replica, dfx replica or https://icp-api.io)   (required)
-  --port <n>                   listening port (default 8080; 0 = any free port)
-  --host <address>             listening address (default 127.0.0.1; 0.0.0.0 for all interfaces)
-  --polling-interval-ms <n>    pause between polls at the end of a queue (default 100)
-  --data-dir <dir>             keep the gateway's key pair in <dir>/key_pair.json (default: new key each run)
-  --root-key <hex>             DER root key of a local network (default: fetched from <url>/api/v2/status)
-  --log-level <level>          debug | info | warn | error (default info)
-  --help                       print this text`;
+  --ic-url <url>                      IC HTTP endpoint (local replica, dfx replica or https://icp-api.io)   (required)
+  --port <n>                          listening port (default 8080; 0 = any free port)
+  --host <address>                    listening address (default 127.0.0.1; 0.0.0.0 for all interfaces)
+  --polling-interval-ms <n>           pause between polls at the end of a queue (default 100)
+  --data-dir <dir>                    keep the gateway's key pair in <dir>/key_pair.json (default: new key each run)
+  --root-key <hex>                    DER root key of a local network (default: fetched from <url>/api/v2/status)
+  --log-level <level>                 debug | info | warn | error (default info)
+  --open-timeout-ms <n>               time a new connection has to send its ws_open (default 60000)
+${LIMIT_FLAGS.map(([flag, option, meaning]) => `  --${`${flag} <n>`.padEnd(34)}${meaning} (default ${DEFAULT_LIMITS[option]})`).join('\n')}
+  --help                              print this text`;
 
 function fail(message: string): never {
     process.stderr.write(`gateway: ${message}\n\n${USAGE}\n`);
@@ -29,6 +43,13 @@ function integer(name: string, text: string | undefined, fallback: number): numb
     if (text === undefined) return fallback;
     const value = Number(text);
     if (!Number.isInteger(value) || value < 0) fail(`--${name} must be a whole number >= 0, got "${text}"`);
+    return value;
+}
+
+function positive(name: string, text: string | undefined): number | undefined {
+    if (text === undefined) return undefined;
+    const value = Number(text);
+    if (!Number.isInteger(value) || value <= 0) fail(`--${name} must be a whole number > 0, got "${text}"`);
     return value;
 }
 
@@ -43,6 +64,8 @@ try {
             'data-dir': { type: 'string' },
             'root-key': { type: 'string' },
             'log-level': { type: 'string' },
+            'open-timeout-ms': { type: 'string' },
+            ...Object.fromEntries(LIMIT_FLAGS.map(([flag]) => [flag, { type: 'string' as const }])),
             help: { type: 'boolean' }
         }
     });
@@ -64,7 +87,9 @@ const gateway = await startGateway({
     pollingIntervalMs: integer('polling-interval-ms', values['polling-interval-ms'], 100),
     dataDir: values['data-dir'],
     rootKey: values['root-key'] ? Uint8Array.from(Buffer.from(values['root-key'], 'hex')) : undefined,
-    logLevel: (values['log-level'] ?? 'info') as LogLevel
+    logLevel: (values['log-level'] ?? 'info') as LogLevel,
+    openTimeoutMs: positive('open-timeout-ms', values['open-timeout-ms'] as string | undefined),
+    ...Object.fromEntries(LIMIT_FLAGS.map(([flag, option]) => [option, positive(flag, (values as Record<string, string | undefined>)[flag])]))
 }).catch((error) => {
     process.stderr.write(`gateway: could not start: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(1);
