@@ -75,8 +75,8 @@ export function refusalOfCall(httpStatus: number, body: Uint8Array, methodName: 
         return new RelayRejected(`IC rejected ${methodName} (${describeCode(answer.reject_code, answer.error_code)}): ${String(answer.reject_message)}`, errorCodeOf(answer.error_code));
     }
     const text = answer && 'reject_message' in answer ? String(answer.reject_message) : new TextDecoder().decode(body.subarray(0, 300)).trim() || '(empty body)';
-    const message = `IC refused ${methodName} (HTTP ${httpStatus}): ${text}`;
-    return httpStatus >= 400 && httpStatus < 500 ? new RelayRejected(message, errorCodeOf(answer?.error_code)) : new Error(message);
+    if (httpStatus >= 400 && httpStatus < 500) return new RelayRejected(`IC refused ${methodName} (HTTP ${httpStatus}): ${text}`, errorCodeOf(answer?.error_code));
+    return new Error(`IC answered ${methodName} with HTTP ${httpStatus}: ${text}`);
 }
 
 /** The one request status a v3 certificate carries (it holds that request's paths and the time only). */
