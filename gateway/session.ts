@@ -146,7 +146,7 @@ export class ClientSession {
 
     /** Forwards one certified canister message; the first one completes the opening. */
     deliver(message: CanisterToClientMessage): void {
-        if (this.state === 'closed' || this.state === 'init') return;
+        if (this.state === 'closed' || this.state === 'init' || this.closing) return;
         if (this.state === 'setup') {
             this.state = 'open';
             this.context.log.info(`client #${this.id} ${this.describe()} open`);
@@ -267,6 +267,7 @@ export class ClientSession {
     }
 
     private closeForLimit(reason: string): void {
+        if (this.closing) return;
         this.context.log.warn(`client #${this.id} ${this.describe()}: closed: ${reason}`);
         this.terminate(CloseCode.ProtocolViolation, reason);
     }

@@ -12,14 +12,20 @@ type Tamper = (message: CanisterToClientMessage, n: number) => CanisterToClientM
 // Message 1 is the OpenMessage, which must pass for the client to open; the attack starts at message 2.
 const TARGET = 2;
 
-function flipByte(bytes: Uint8Array): Uint8Array {
+function flipByte(bytes: Uint8Array, at: number): Uint8Array {
     const copy = bytes.slice();
-    copy[Math.floor(copy.length / 2)] ^= 0x01;
+    copy[at] ^= 0x01;
     return copy;
 }
 
+/**
+ * Flips one bit of `field`: in the middle, except for the tree, whose middle byte may be CBOR structure (where it
+ * falls depends on how many messages the batch holds), making the client fail on decoding rather than on
+ * verification. A tree's last byte is always inside its last node's hash or leaf value.
+ */
 function alter(field: 'content' | 'tree' | 'cert'): Tamper {
-    return (message, n) => [n === TARGET ? { ...message, [field]: flipByte(message[field]) } : message];
+    const position = (bytes: Uint8Array) => (field === 'tree' ? bytes.length - 1 : Math.floor(bytes.length / 2));
+    return (message, n) => [n === TARGET ? { ...message, [field]: flipByte(message[field], position(message[field])) } : message];
 }
 
 const alterKey: Tamper = (message, n) => {
