@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { IcClient } from './ic-client.js';
 import { loadOrCreateIdentity } from './identity.js';
-import { resolveLimits, type ClientLimits } from './limits.js';
+import { resolveLimits, type ClientLimits, type DEFAULT_LIMITS } from './limits.js';
 import { createLogger, type Logger, type LogLevel } from './log.js';
 import { RelayBudget, type RelayBudgetStatus } from './relay-budget.js';
 import { SessionRegistry, type CanisterStatus } from './registry.js';

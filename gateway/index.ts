@@ -7,6 +7,9 @@
  * console.log(gateway.url, gateway.principal.toText());
  */
 export { startGateway, type Gateway, type GatewayOptions, type GatewayStatus } from './gateway.js';
+export { DEFAULT_LIMITS, type ClientLimits } from './limits.js';
+export type { CanisterStatus } from './registry.js';
+export type { RelayBudgetStatus } from './relay-budget.js';
 export { CloseCode, type OutgoingMessageHook } from './session.js';
 export type { CanisterToClientMessage } from './frames.js';
 export { loadOrCreateIdentity } from './identity.js';

@@ -46,17 +46,17 @@ export function nonceOfKey(key: string): bigint {
 }
 
 /**
- * @example
- * const poller = new CanisterPoller({ canisterId, fetch: (n) => ic.getMessages(canisterId, n), deliver, hasClients,
- *     onStopped, intervalMs: 100, log });
- * poller.start();
- */
-/**
  * What the polls say about the canister: `unknown` until the first poll answered, `stopped` while polls are
  * rejected because it is stopped or stopping (IC0508/IC0509), `running` otherwise.
  */
 export type CanisterRunState = 'unknown' | 'running' | 'stopped';
 
+/**
+ * @example
+ * const poller = new CanisterPoller({ canisterId, fetch: (n) => ic.getMessages(canisterId, n), deliver, hasClients,
+ *     onStopped, intervalMs: 100, log });
+ * poller.start();
+ */
 export class CanisterPoller {
     private nextNonce = 0n;
     private successfulPolls = 0;

@@ -1,6 +1,6 @@
 // The gateway's command line and its persisted identity: bad input gets a clear message and a non-zero exit,
 // and a data directory keeps the gateway's principal across restarts.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,6 +28,41 @@ describe('gateway command line', () => {
         const run = runGateway('--ic-url', 'http://127.0.0.1:9', '--port', 'eighty');
         expect(run.status).toBe(2);
         expect(run.stderr).toContain('--port must be a whole number >= 0, got "eighty"');
+    });
+
+    it('refuses a limit that is not a whole number > 0', () => {
+        const run = runGateway('--ic-url', 'http://127.0.0.1:9', '--max-frames-per-second', '0');
+        expect(run.status).toBe(2);
+        expect(run.stderr).toContain('--max-frames-per-second must be a whole number > 0, got "0"');
+    });
+
+    it('passes its limit flags to the gateway, as /health shows', async () => {
+        const flags = ['--max-frame-bytes', '1000000', '--max-pending-relays', '8', '--max-pending-relay-bytes', '4000000', '--max-frames-per-second', '7',
+            '--max-total-pending-relay-bytes', '9000000', '--max-hold-ms', '60000', '--max-unsent-bytes', '5000000'];
+        const child = spawn(process.execPath, ['--import', 'tsx', 'gateway/bin/gateway.ts', '--ic-url', 'http://127.0.0.1:9', '--root-key', '00'.repeat(133), '--port', '0', ...flags], { cwd: ROOT });
+        try {
+            const url = await new Promise<string>((resolve, reject) => {
+                let text = '';
+                child.stderr.on('data', (chunk: Buffer) => {
+                    text += chunk.toString();
+                    const match = /listening on ws:\/\/(\S+?),/.exec(text);
+                    if (match) resolve(`http://${match[1]}/health`);
+                });
+                child.once('exit', (code) => reject(new Error(`gateway exited with ${code}: ${text}`)));
+            });
+            const { limits } = await (await fetch(url)).json();
+            expect(limits).toEqual({
+                maxFrameBytes: 1_000_000,
+                maxPendingRelays: 8,
+                maxPendingRelayBytes: 4_000_000,
+                maxFramesPerSecond: 7,
+                maxTotalPendingRelayBytes: 9_000_000,
+                maxHoldMs: 60_000,
+                maxUnsentBytes: 5_000_000
+            });
+        } finally {
+            child.kill();
+        }
     });
 
     it('says why it cannot start when the IC is unreachable', () => {
