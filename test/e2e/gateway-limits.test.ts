@@ -96,25 +96,25 @@ it('closes a client whose flood of 2 MB frames the IC refuses (bad signatures) a
     // Backpressure kept at most half the per-client byte limit (8 MiB) plus a frame or two that ws had buffered.
     const { relays } = await health(gateway);
     expect(relays.peakPendingBytes).toBeLessThanOrEqual(16 * MiB);
-    await expect.poll(async () => (await health(gateway)).relays).toMatchObject({ pending: 0, pendingBytes: 0, pausedClients: 0 });
+    await expect.poll(async () => (await health(gateway)).relays, { timeout: 10_000 }).toMatchObject({ pending: 0, pendingBytes: 0, pausedClients: 0 });
     expectUntroubled(probe);
     probe.close();
 });
 
 it('stops reading a client whose frames are held for a stopped canister, within the budget, and closes it when the hold ends', async () => {
     // A global budget of 4 MiB: the flooder is paused by it long before its own 8 MiB share; the probe is not.
-    const gateway = await gatewayWith({ maxTotalPendingRelayBytes: 4 * MiB, maxHoldMs: 4_000 });
+    const gateway = await gatewayWith({ maxTotalPendingRelayBytes: 4 * MiB, maxHoldMs: 8_000 });
     const probe = await member(gateway, 'probe-3');
     const flooder = await RawGatewayClient.open(gateway.url, otherCanister);
     await network.replica.stopCanister(otherCanisterId);
     try {
-        await expect.poll(async () => (await health(gateway)).canisters.find((c) => c.canisterId === otherCanister)?.canisterState).toBe('stopped');
+        await expect.poll(async () => (await health(gateway)).canisters.find((c) => c.canisterId === otherCanister)?.canisterState, { timeout: 10_000 }).toBe('stopped');
         const frame = flooder.unsignedCall('ws_message', new Uint8Array(1_000_000));
         let written = 0;
         void (async () => {
             for (let i = 0; i < 150 && !flooder.closeEvent; i++) if (await flooder.send(frame)) written++;
         })();
-        await expect.poll(async () => (await health(gateway)).relays.pausedClients).toBe(1);
+        await expect.poll(async () => (await health(gateway)).relays.pausedClients, { timeout: 10_000 }).toBe(1);
         const held = await health(gateway);
         expect(held.relays.pendingBytes).toBeGreaterThanOrEqual(2 * MiB);
         expect(held.relays.pendingBytes).toBeLessThanOrEqual(4 * MiB + 1_000_200);
@@ -125,9 +125,9 @@ it('stops reading a client whose frames are held for a stopped canister, within 
 
         const closed = await flooder.closed();
         expect(closed.code).toBe(1012);
-        expect(closed.reason).toMatch(new RegExp(`^canister ${otherCanister} stayed stopped: ws_message held [34] s, not delivered; reconnect once it runs$`));
+        expect(closed.reason).toMatch(new RegExp(`^canister ${otherCanister} stayed stopped: ws_message held \\d+ s, not delivered; reconnect once it runs$`));
         // Its held frames were dropped with it.
-        await expect.poll(async () => (await health(gateway)).relays).toMatchObject({ pending: 0, pendingBytes: 0, pausedClients: 0 });
+        await expect.poll(async () => (await health(gateway)).relays, { timeout: 10_000 }).toMatchObject({ pending: 0, pendingBytes: 0, pausedClients: 0 });
         expect((await health(gateway)).relays.peakPendingBytes).toBeLessThanOrEqual(4 * MiB + 1_000_200 + MiB);
         expectUntroubled(probe);
     } finally {
@@ -141,7 +141,7 @@ it('closes a client that pushes more frames than may wait for relay, with 1008 a
     const flooder = await RawGatewayClient.open(gateway.url, otherCanister);
     await network.replica.stopCanister(otherCanisterId);
     try {
-        await expect.poll(async () => (await health(gateway)).canisters.find((c) => c.canisterId === otherCanister)?.canisterState).toBe('stopped');
+        await expect.poll(async () => (await health(gateway)).canisters.find((c) => c.canisterId === otherCanister)?.canisterState, { timeout: 10_000 }).toBe('stopped');
         // Small frames written at once: ws parses them all from one read, past the point where reading pauses.
         flooder.sendTogether(Array.from({ length: 20 }, () => flooder.unsignedCall('ws_message', new Uint8Array(100))));
         const closed = await flooder.closed();
@@ -154,11 +154,11 @@ it('closes a client that pushes more frames than may wait for relay, with 1008 a
 });
 
 it('closes a client sending faster than the frame rate, with 1008 and the rate; a calmer client stays', async () => {
-    const gateway = await gatewayWith({ maxFramesPerSecond: 10 });
+    const gateway = await gatewayWith({ maxFramesPerSecond: 5 });
     const calm = await member(gateway, 'calm');
     const hasty = await member(gateway, 'hasty');
-    for (let i = 0; i < 30; i++) hasty.send({ Post: { text: `hasty ${i}` } });
-    expect(await hasty.closed()).toEqual({ code: 1008, reason: 'frame rate over 10 frames per second' });
+    for (let i = 0; i < 40; i++) hasty.send({ Post: { text: `hasty ${i}` } });
+    expect(await hasty.closed()).toEqual({ code: 1008, reason: 'frame rate over 5 frames per second' });
     await roundTrip(calm, 'calm and steady');
     expectUntroubled(calm);
     calm.close();
