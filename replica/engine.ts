@@ -10,7 +10,7 @@ import { sha256 } from '@noble/hashes/sha2';
 import { concatBytes, utf8 } from './bytes.ts';
 import { canisterIdFromIndex } from './canister.ts';
 import { DataCertificates, RootKey } from './certificates.ts';
-import { type Reject, RejectError } from './errors.ts';
+import { RejectError } from './errors.ts';
 import type { HashTree } from './hash-tree.ts';
 import { type CanisterStatusInfo, DEFAULT_CYCLES, ManagementCanister } from './management-canister.ts';
 import type { Response } from './messages.ts';
@@ -223,11 +223,7 @@ export class ReplicaEngine {
 
 function toCallResult(response: Response, instructions: bigint): CallResult {
     if (response.type === 'reply') return { reply: response.data, instructions };
-    throw rejectError(response.reject);
-}
-
-function rejectError(reject: Reject): RejectError {
-    return new RejectError(reject.code, reject.message, reject.errorCode);
+    throw new RejectError(response.reject.code, response.reject.message, response.reject.errorCode, { instructions });
 }
 
 /** `raw_rand` bytes: seeded (sha256 of seed and a counter) for deterministic replicas, else crypto-random. */

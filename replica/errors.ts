@@ -60,13 +60,19 @@ export class RejectError extends Error {
      * `canister_inspect_message`): the IC's HTTP interface answers those with an HTTP error, not a reject.
      */
     readonly refused: boolean;
+    /**
+     * IC instructions the rejected call used (summed over its call context, as `CallResult.instructions`), when it
+     * executed: set by `Replica.update` and `Replica.query`, so benchmarks can measure calls that trap.
+     */
+    readonly instructions: bigint | undefined;
 
-    constructor(code: RejectCode, message: string, errorCode?: ErrorCode, options: { refused?: boolean } = {}) {
+    constructor(code: RejectCode, message: string, errorCode?: ErrorCode, options: { refused?: boolean; instructions?: bigint } = {}) {
         super(message);
         this.name = 'RejectError';
         this.code = code;
         this.errorCode = errorCode;
         this.refused = options.refused ?? false;
+        this.instructions = options.instructions;
     }
 
     /** Builds the error from an IC error code, deriving the reject code. */

@@ -4,8 +4,10 @@
  * `ws_get_messages` (polled every 100 ms). The type tables ("DIDL" headers) are taken once from `IDL.encode`;
  * values are read and written here following the Candid spec: records and variants in field-hash order, LEB128
  * lengths, nat64 little-endian, principal as `01 ‖ len ‖ bytes`. Arguments whose type table differs from ours
- * (another client library) go through `IDL.decode`. test/cdk-unit/candid_codec.test.ts compares every byte with
- * `IDL.encode`/`IDL.decode`.
+ * (another client library, extra arguments, a missing trailing `opt`) go through the bounded decoder of
+ * `candid_decoder.ts`, never `IDL.decode` (whose cost a 30-byte argument could push to the instruction limit).
+ * Principals longer than 29 bytes throw `PrincipalTooLongError` on both paths. test/cdk-unit/candid_codec.test.ts
+ * compares every byte with `IDL.encode`/`IDL.decode`.
  *
  * Prepare the templates in an update context (`prepareCandidTemplates()`, called by `IcWebSocket.init`): a
  * query's heap changes are discarded, so templates first built inside a query would be rebuilt on every poll.
@@ -13,6 +15,7 @@
 import { IDL } from '@dfinity/candid';
 import { ByteWriter, utf8Bytes } from './bytes';
 import { Principal } from '@dfinity/principal';
+import { CandidDecodeError, CandidReader, candidFieldHash, candidHeaderLength, checkCandidMessage, decodeCandidArgs, PROTOCOL_CANDID_LIMITS, expectedTypeOf, IGNORED_OPT, PrincipalTooLongError, type CandidLimits, type ExpectedType } from './candid_decoder';
 import type { WsResult } from './errors';
 import {
     CanisterWsCloseArgumentsIdl,
@@ -30,12 +33,7 @@ import {
     type WebsocketMessage
 } from './types';
 
-/** The Candid field hash of a record field or variant arm name. */
-export function candidFieldHash(name: string): number {
-    let hash = 0;
-    for (let i = 0; i < name.length; i++) hash = (hash * 223 + name.charCodeAt(i)) % 0x1_0000_0000;
-    return hash;
-}
+export { candidFieldHash };
 
 /** Field names sorted the way Candid serializes them. */
 function inWireOrder(names: string[]): string[] {
@@ -74,99 +72,7 @@ class CandidWriter extends ByteWriter {
 
 }
 
-/** Reads Candid values at a moving offset; throws on truncated input. */
-class CandidReader {
-    offset: number;
-
-    constructor(
-        private readonly bytes: Uint8Array,
-        offset = 0
-    ) {
-        this.offset = offset;
-    }
-
-    byte(): number {
-        if (this.offset >= this.bytes.length) throw new Error('Candid: unexpected end of input');
-        return this.bytes[this.offset++];
-    }
-
-    leb128(): number {
-        let value = 0;
-        let scale = 1;
-        for (;;) {
-            const byte = this.byte();
-            value += (byte & 0x7f) * scale;
-            if (byte < 0x80) return value;
-            scale *= 128;
-        }
-    }
-
-    /** A signed LEB128 (type references in type tables). */
-    sleb128(): number {
-        let value = 0;
-        let scale = 1;
-        for (;;) {
-            const byte = this.byte();
-            value += (byte & 0x7f) * scale;
-            scale *= 128;
-            if (byte < 0x80) return byte & 0x40 ? value - scale : value;
-        }
-    }
-
-    take(length: number): Uint8Array {
-        if (this.offset + length > this.bytes.length) throw new Error('Candid: value runs past the end of input');
-        const slice = this.bytes.slice(this.offset, this.offset + length);
-        this.offset += length;
-        return slice;
-    }
-
-    blob(): Uint8Array {
-        return this.take(this.leb128());
-    }
-
-    u64(): bigint {
-        return new DataView(this.take(8).buffer).getBigUint64(0, true);
-    }
-
-    bool(): boolean {
-        const byte = this.byte();
-        if (byte > 1) throw new Error(`Candid: invalid bool ${byte}`);
-        return byte === 1;
-    }
-
-    principal(): Principal {
-        if (this.byte() !== 1) throw new Error('Candid: opaque principal reference');
-        return Principal.fromUint8Array(this.blob());
-    }
-
-    atEnd(): boolean {
-        return this.offset === this.bytes.length;
-    }
-}
-
-/**
- * Length of the "DIDL" header (magic, type table, argument types) of `bytes`. Knows the composite types the
- * protocol uses (record, variant, vec, opt); anything else throws.
- */
-export function candidHeaderLength(bytes: Uint8Array): number {
-    const reader = new CandidReader(bytes);
-    if (String.fromCharCode(reader.byte(), reader.byte(), reader.byte(), reader.byte()) !== 'DIDL') throw new Error('Candid: wrong magic number');
-    const types = reader.leb128();
-    for (let i = 0; i < types; i++) {
-        const opcode = reader.sleb128();
-        if (opcode === -20 || opcode === -21) {
-            const fields = reader.leb128(); // record (0x6c) or variant (0x6b)
-            for (let f = 0; f < fields; f++) {
-                reader.leb128();
-                reader.sleb128();
-            }
-        } else if (opcode === -19 || opcode === -18) reader.sleb128(); // vec (0x6d) or opt (0x6e)
-        else throw new Error(`Candid: unsupported type opcode ${opcode}`);
-    }
-    const args = reader.leb128();
-    for (let i = 0; i < args; i++) reader.sleb128();
-    return reader.offset;
-}
+export { candidHeaderLength };
 
 function headerOf(encoded: ArrayBuffer | Uint8Array): Uint8Array {
     const bytes = new Uint8Array(encoded);
@@ -200,24 +106,51 @@ function readerAfter(header: Uint8Array, bytes: Uint8Array): CandidReader | unde
     return new CandidReader(bytes, header.length);
 }
 
+/** What the general decoder expects of each endpoint's arguments. */
+const EXPECTED = {
+    ws_open: [expectedTypeOf(CanisterWsOpenArgumentsIdl)],
+    ws_close: [expectedTypeOf(CanisterWsCloseArgumentsIdl)],
+    ws_message: [expectedTypeOf(CanisterWsMessageArgumentsIdl), IGNORED_OPT],
+    ws_get_messages: [expectedTypeOf(CanisterWsGetMessagesArgumentsIdl)]
+} satisfies Record<string, ExpectedType[]>;
+
+/**
+ * Decoding limits per endpoint, sized so that a hostile argument costs at most ~2× the cheapest well-formed call
+ * of the same size (bench/hostile.ts, bench/RESULTS.md): the quota does not grow with the argument (no allowance
+ * per byte: a legitimate argument needs the same few units at any size, its content being one blob), and
+ * `ws_close` and `ws_message`, whose cheapest call costs ~1.6M against ~0.4M, get more. A legitimate argument needs
+ * ~6 units (`ws_open`, `ws_get_messages`), ~11 (`ws_close`), ~30 (`ws_message`) plus, in `ws_message`'s second
+ * argument, the entries and fields of the application type a Rust client describes.
+ */
+export const ENDPOINT_CANDID_LIMITS: Record<keyof typeof EXPECTED, CandidLimits> = {
+    ws_open: { ...PROTOCOL_CANDID_LIMITS, baseUnits: 32 },
+    ws_close: { ...PROTOCOL_CANDID_LIMITS, baseUnits: 96 },
+    ws_message: { ...PROTOCOL_CANDID_LIMITS, baseUnits: 96 },
+    ws_get_messages: { ...PROTOCOL_CANDID_LIMITS, baseUnits: 32 }
+};
+
 /**
  * Runs the fast reader when the header is ours; anything it cannot read exactly (other type tables, extra
- * arguments, odd values) goes to `IDL.decode`, whose errors name the endpoint.
+ * arguments, a missing trailing opt, odd values) goes to the bounded general decoder, whose errors name the
+ * endpoint. A principal longer than 29 bytes throws {@link PrincipalTooLongError} as is (the endpoints answer it
+ * with an `Err`).
  */
-function decodeArgs<T>(method: string, header: Uint8Array, bytes: Uint8Array, read: (reader: CandidReader) => T, types: IDL.Type[]): T {
+function decodeArgs<T>(method: keyof typeof EXPECTED, header: Uint8Array, bytes: Uint8Array, read: (reader: CandidReader) => T): T {
     const reader = readerAfter(header, bytes);
     if (reader !== undefined) {
         try {
             const value = read(reader);
             if (reader.atEnd()) return value;
-        } catch {
-            // fall through to the full decoder
+        } catch (error) {
+            if (error instanceof PrincipalTooLongError) throw error;
+            // anything else: the general decoder decides (and explains)
         }
     }
     try {
-        return IDL.decode(types, bytes)[0] as unknown as T;
+        return decodeCandidArgs(bytes, EXPECTED[method], ENDPOINT_CANDID_LIMITS[method])[0] as T;
     } catch (error) {
-        throw new Error(`Failed to decode Candid arguments of ${method}: ${error instanceof Error ? error.message : String(error)}`);
+        if (error instanceof PrincipalTooLongError) throw error;
+        throw new CandidDecodeError(`Failed to decode Candid arguments of ${method}: ${error instanceof Error ? error.message : String(error)}`);
     }
 }
 
@@ -225,7 +158,7 @@ function readClientKey(reader: CandidReader): ClientKey {
     let client_principal = Principal.anonymous();
     let client_nonce = 0n;
     for (const field of CLIENT_KEY_FIELDS) {
-        if (field === 'client_principal') client_principal = reader.principal();
+        if (field === 'client_principal') client_principal = reader.principal('client_principal');
         else client_nonce = reader.u64();
     }
     return { client_principal, client_nonce };
@@ -237,19 +170,22 @@ export function decodeWsOpenArgs(bytes: Uint8Array): CanisterWsOpenArguments {
         const args = { client_nonce: 0n, gateway_principal: Principal.anonymous() };
         for (const field of OPEN_ARGS_FIELDS) {
             if (field === 'client_nonce') args.client_nonce = reader.u64();
-            else args.gateway_principal = reader.principal();
+            else args.gateway_principal = reader.principal('gateway_principal');
         }
         return args;
-    }, [CanisterWsOpenArgumentsIdl]);
+    });
 }
 
 /** Arguments of `ws_close`. */
 export function decodeWsCloseArgs(bytes: Uint8Array): CanisterWsCloseArguments {
-    return decodeArgs('ws_close', prepareCandidTemplates().closeArgs, bytes, (reader) => ({ client_key: readClientKey(reader) }), [CanisterWsCloseArgumentsIdl]);
+    return decodeArgs('ws_close', prepareCandidTemplates().closeArgs, bytes, (reader) => ({ client_key: readClientKey(reader) }));
 }
 
-/** Arguments of `ws_message`; the second (the app type witness, `opt null` from clients) is checked and ignored. */
-export function decodeWsMessageArgs(bytes: Uint8Array, appMessage: IDL.Type): CanisterWsMessageArguments {
+/**
+ * Arguments of `ws_message`. The second (the app type witness, `opt null` from ic-websocket-js) is skipped within
+ * the decoding quota, whatever its type, and may be missing altogether (Candid: a missing trailing `opt` is null).
+ */
+export function decodeWsMessageArgs(bytes: Uint8Array): CanisterWsMessageArguments {
     return decodeArgs('ws_message', prepareCandidTemplates().messageArgs, bytes, (reader) => {
         const msg: WebsocketMessage = { client_key: { client_principal: Principal.anonymous(), client_nonce: 0n }, sequence_num: 0n, timestamp: 0n, is_service_message: false, content: new Uint8Array() };
         for (const field of WEBSOCKET_MESSAGE_FIELDS) {
@@ -261,7 +197,7 @@ export function decodeWsMessageArgs(bytes: Uint8Array, appMessage: IDL.Type): Ca
         }
         if (reader.byte() !== 0) throw new Error('opt null with a value');
         return { msg };
-    }, [CanisterWsMessageArgumentsIdl, IDL.Opt(appMessage)]);
+    });
 }
 
 /** The Candid reply `(variant { Ok } | variant { Err : text })` of ws_open, ws_close and ws_message. */
@@ -316,5 +252,26 @@ function writeMessage(writer: CandidWriter, message: CanisterOutputMessage): voi
 
 /** Argument of `ws_get_messages`. */
 export function decodeGetMessagesArgs(bytes: Uint8Array): { nonce: bigint } {
-    return decodeArgs('ws_get_messages', prepareCandidTemplates().pollArgs, bytes, (reader) => ({ nonce: reader.u64() }), [CanisterWsGetMessagesArgumentsIdl]);
+    return decodeArgs('ws_get_messages', prepareCandidTemplates().pollArgs, bytes, (reader) => ({ nonce: reader.u64() }));
+}
+
+/**
+ * Limits for application messages (`onMessage`'s `message`): their type is the application's, so the quota grows
+ * with the content (3 units per byte covers any legitimate value: each costs at most ~2 units per byte it
+ * occupies), the type table is capped (`IDL.decode` rebuilds every type it is sent: a 40 KB nested table cost
+ * 3.6B instructions) and recursive values may nest 256 deep.
+ */
+export const APP_MESSAGE_CANDID_LIMITS: Readonly<CandidLimits> = Object.freeze({ baseUnits: 64, unitsPerByte: 3, maxTypeTable: 1024, maxDepth: 256 });
+
+/**
+ * Decodes a client's application message with `IDL.decode`, after checking with the bounded decoder that its cost
+ * is bounded by its size (`APP_MESSAGE_CANDID_LIMITS`): a few hundred bytes announcing millions of `null`s or a
+ * huge type table are refused before `IDL.decode` materializes them. Throws on invalid or refused content.
+ *
+ * @example
+ * const message = decodeAppMessage(IDL.Record({ text: IDL.Text }), bytes) as { text: string };
+ */
+export function decodeAppMessage(appMessage: IDL.Type, bytes: Uint8Array): unknown {
+    checkCandidMessage(bytes, APP_MESSAGE_CANDID_LIMITS);
+    return IDL.decode([appMessage], bytes)[0];
 }

@@ -43,6 +43,12 @@ export const MAX_REPLY_MESSAGES_BYTES = 2 * 1024 * 1024;
  */
 export const INSTRUCTION_BUDGET = 20_000_000_000n;
 
+/**
+ * A principal has at most 29 bytes on the IC. Every principal the CDK decodes (arguments, stored records) is checked
+ * against it: the stored layouts prefix principals with a one-byte length, which longer ones would overflow.
+ */
+export const MAX_PRINCIPAL_BYTES = 29;
+
 /** Prefix of every debug line the CDK prints, as in the Rust CDK. */
 export const LOG_PREFIX = '[IC-WEBSOCKET-CDK]: ';
 

@@ -42,6 +42,11 @@ export const WsError = {
         `Outgoing message to client num not initialized for client key ${key}`,
     /** Not in upstream: a message that could never fit in a query reply (see MAX_REPLY_MESSAGES_BYTES). */
     messageTooLarge: (size: number, max: number) => `Message of ${size} bytes exceeds the maximum of ${max} bytes`,
+    /**
+     * Not in upstream as an `Err`: a principal longer than the IC's 29 bytes in an argument (the Rust CDK traps with
+     * the Candid error; the last sentence is the `ic_principal` crate's text).
+     */
+    principalTooLong: (field: string, length: number) => `Invalid principal in ${field} (${length} bytes): Bytes is longer than 29 bytes.`,
     /** Trap text of invalid init params (upstream wording). */
     invalidSendAckInterval: () => 'send_ack_interval_ms must be greater than CLIENT_KEEP_ALIVE_TIMEOUT_MS'
 } as const;

@@ -5,7 +5,7 @@ import { clearTimer, IDL, inReplicatedExecution, performanceCounter, setTimer, s
 import type { Principal } from '@dfinity/principal';
 import { INSTRUCTION_BUDGET, CLIENT_KEEP_ALIVE_TIMEOUT_MS, LOG_PREFIX } from './constants';
 import type { WsResult } from './errors';
-import { prepareCandidTemplates } from './candid_codec';
+import { decodeAppMessage, prepareCandidTemplates } from './candid_codec';
 import { icEnvironment } from './ic_environment';
 import { createWsMethods, type WsEndpoints } from './methods';
 import { ackTimerSeconds, resolveParams, type WsParamsInput } from './params';
@@ -35,7 +35,10 @@ import { WsStore } from './state/store';
 export type OnOpenArgs = { clientPrincipal: Principal };
 export type OnCloseArgs = { clientPrincipal: Principal };
 
-/** Argument of `onMessage`. `message` is decoded with the app type on first access (a bad payload throws, i.e. traps). */
+/**
+ * Argument of `onMessage`. `message` is decoded with the app type on first access (a bad payload throws, i.e. traps;
+ * so does one whose decoding cost would not be bounded by its size, see `decodeAppMessage`).
+ */
 export type OnMessageArgs<T> = { clientPrincipal: Principal; bytes: Uint8Array; readonly message: T };
 
 /**
@@ -270,7 +273,7 @@ export class IcWebSocket<T> {
                         clientPrincipal,
                         bytes,
                         get message(): T {
-                            decoded ??= { value: IDL.decode([appMessage], bytes)[0] as unknown as T };
+                            decoded ??= { value: decodeAppMessage(appMessage, bytes) as T };
                             return decoded.value;
                         }
                     });

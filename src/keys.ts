@@ -5,6 +5,7 @@
 import { Principal } from '@dfinity/principal';
 import type { ClientKey } from './types';
 import { bytesEqual, readU64 } from './bytes';
+import { MAX_PRINCIPAL_BYTES } from './constants';
 
 const NONCE_DIGITS = 20;
 
@@ -34,25 +35,48 @@ export function clientKeyToText(key: ClientKey): string {
     return `${key.client_principal.toText()}_${key.client_nonce}`;
 }
 
+/**
+ * Whether `principal` can be stored: at most 29 bytes, as every principal on the IC. Stored principals are
+ * length-prefixed with one byte, and the decoders of arguments refuse longer ones, so a 285-byte principal can
+ * never be written as (and read back as) a 29-byte one.
+ */
+export function isStorablePrincipal(principal: Principal): boolean {
+    return principal.toUint8Array().length <= MAX_PRINCIPAL_BYTES;
+}
+
+/** The bytes of a principal about to be stored; throws for one longer than 29 bytes (a bug: inputs are checked). */
+export function storablePrincipalBytes(principal: Principal): Uint8Array {
+    const raw = principal.toUint8Array();
+    if (raw.length > MAX_PRINCIPAL_BYTES) throw new Error(`a principal of ${raw.length} bytes cannot be stored (at most ${MAX_PRINCIPAL_BYTES})`);
+    return raw;
+}
+
 /** Length-prefixed principal bytes: the stable-map key of a principal, and the prefix of composite keys. */
 export function principalKeyBytes(principal: Principal): Uint8Array {
-    const raw = principal.toUint8Array();
+    const raw = storablePrincipalBytes(principal);
     const out = new Uint8Array(raw.length + 1);
     out[0] = raw.length;
     out.set(raw, 1);
     return out;
 }
 
-/** Reads a length-prefixed principal at `offset`; returns it and the offset after it. */
+/** Reads a length-prefixed principal at `offset`; returns it and the offset after it. Throws on corrupt bytes. */
 export function readPrincipal(bytes: Uint8Array, offset: number): [Principal, number] {
     const length = bytes[offset];
-    if (length === undefined || offset + 1 + length > bytes.length) throw new Error('corrupt principal bytes');
+    if (length === undefined || length > MAX_PRINCIPAL_BYTES || offset + 1 + length > bytes.length) throw new Error('corrupt principal bytes');
     return [Principal.fromUint8Array(bytes.slice(offset + 1, offset + 1 + length)), offset + 1 + length];
+}
+
+/** Inverse of {@link principalKeyBytes}: the key must be exactly one length-prefixed principal. */
+export function decodePrincipalKey(bytes: Uint8Array): Principal {
+    const [principal, end] = readPrincipal(bytes, 0);
+    if (end !== bytes.length) throw new Error('corrupt principal key');
+    return principal;
 }
 
 /** Stable-map key of a client: length-prefixed principal ‖ nonce (8 bytes, big-endian). */
 export function clientKeyBytes(key: ClientKey): Uint8Array {
-    return principalAndU64(key.client_principal.toUint8Array(), key.client_nonce);
+    return principalAndU64(storablePrincipalBytes(key.client_principal), key.client_nonce);
 }
 
 /**
@@ -70,12 +94,20 @@ function principalAndU64(principal: Uint8Array, value: bigint): Uint8Array {
 /** Inverse of {@link clientKeyBytes}, reading at `offset`; returns the key and the offset after it. */
 export function readClientKey(bytes: Uint8Array, offset: number): [ClientKey, number] {
     const [principal, next] = readPrincipal(bytes, offset);
+    if (next + 8 > bytes.length) throw new Error('corrupt client key');
     return [{ client_principal: principal, client_nonce: readU64(bytes, next) }, next + 8];
+}
+
+/** Inverse of {@link clientKeyBytes} and {@link messageKeyBytes}: exactly a length-prefixed principal and a u64. */
+export function decodePrincipalAndU64Key(bytes: Uint8Array): [Principal, bigint] {
+    const [key, end] = readClientKey(bytes, 0);
+    if (end !== bytes.length) throw new Error('corrupt key');
+    return [key.client_principal, key.client_nonce];
 }
 
 /** Stable-map key of a queued message: length-prefixed gateway principal ‖ nonce (8 bytes, big-endian). */
 export function messageKeyBytes(gateway: Principal, nonce: bigint): Uint8Array {
-    return principalAndU64(gateway.toUint8Array(), nonce);
+    return principalAndU64(storablePrincipalBytes(gateway), nonce);
 }
 
 /** True when both client keys name the same principal and nonce. */

@@ -3,10 +3,11 @@
  * argument carries the application's message type (the client SDK reads it from there). The canister lists the
  * class in its default export: `export default [App, ws.methods]`.
  */
-import { IDL, msgArgData, msgCaller, msgReply, query, update } from 'azle';
+import { IDL, msgArgData, msgCaller, msgReject, msgReply, query, update } from 'azle';
 import type { Principal } from '@dfinity/principal';
 import { decodeGetMessagesArgs, decodeWsCloseArgs, decodeWsMessageArgs, decodeWsOpenArgs, encodeGetMessagesReply, encodeWsResult } from './candid_codec';
-import type { WsResult } from './errors';
+import { CandidDecodeError, PrincipalTooLongError } from './candid_decoder';
+import { err, type WsResult } from './errors';
 import {
     CanisterWsCloseArgumentsIdl,
     CanisterWsGetMessagesArgumentsIdl,
@@ -30,31 +31,48 @@ export interface WsEndpoints {
 }
 
 /**
+ * Replies with `endpoint`'s result on the decoded arguments. A principal longer than 29 bytes in them is answered
+ * with an `Err` (nothing runs, nothing is stored); arguments that are not valid Candid of the endpoint's types, or
+ * too costly to decode, are rejected (`msg_reject`, reject code 4: cheaper than a trap, and nothing ran).
+ */
+function replyTo<A>(decode: () => A, run: (args: A) => Uint8Array, errReply?: (result: WsResult) => Uint8Array): void {
+    let args: A;
+    try {
+        args = decode();
+    } catch (error) {
+        if (error instanceof PrincipalTooLongError && errReply !== undefined) return msgReply(errReply(err(error.message)));
+        if (error instanceof CandidDecodeError) return msgReject(error.message);
+        throw error;
+    }
+    msgReply(run(args));
+}
+
+/**
  * Builds the decorated class with `ws_open`, `ws_close`, `ws_message` (update) and `ws_get_messages` (query).
- * `appMessage` only shapes the Candid: the client sends `opt null`, which decodes as `[]` and is ignored.
+ * `appMessage` only shapes the Candid: the client sends `opt null`, which is skipped (within the decoding quota).
  */
 export function createWsMethods(endpoints: WsEndpoints, appMessage: IDL.Type) {
     return class IcWebSocketMethods {
-        // All four use hand-written Candid (candid_codec.ts); the declared types still make the .did.
+        // All four use hand-written Candid (candid_codec.ts) with a bounded fallback (candid_decoder.ts); the
+        // declared types still make the .did.
         @update([CanisterWsOpenArgumentsIdl], WsResultIdl, { manual: true })
         ws_open(): void {
-            msgReply(encodeWsResult(endpoints.wsOpen(msgCaller(), decodeWsOpenArgs(msgArgData()))));
+            replyTo(() => decodeWsOpenArgs(msgArgData()), (args) => encodeWsResult(endpoints.wsOpen(msgCaller(), args)), encodeWsResult);
         }
 
         @update([CanisterWsCloseArgumentsIdl], WsResultIdl, { manual: true })
         ws_close(): void {
-            msgReply(encodeWsResult(endpoints.wsClose(msgCaller(), decodeWsCloseArgs(msgArgData()))));
+            replyTo(() => decodeWsCloseArgs(msgArgData()), (args) => encodeWsResult(endpoints.wsClose(msgCaller(), args)), encodeWsResult);
         }
 
         @update([CanisterWsMessageArgumentsIdl, IDL.Opt(appMessage)], WsResultIdl, { manual: true })
         ws_message(): void {
-            msgReply(encodeWsResult(endpoints.wsMessage(msgCaller(), decodeWsMessageArgs(msgArgData(), appMessage))));
+            replyTo(() => decodeWsMessageArgs(msgArgData()), (args) => encodeWsResult(endpoints.wsMessage(msgCaller(), args)), encodeWsResult);
         }
 
         @query([CanisterWsGetMessagesArgumentsIdl], CanisterWsGetMessagesResultIdl, { manual: true })
         ws_get_messages(): void {
-            const args = decodeGetMessagesArgs(msgArgData());
-            msgReply(encodeGetMessagesReply(endpoints.wsGetMessages(msgCaller(), args)));
+            replyTo(() => decodeGetMessagesArgs(msgArgData()), (args) => encodeGetMessagesReply(endpoints.wsGetMessages(msgCaller(), args)));
         }
     };
 }

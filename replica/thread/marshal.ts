@@ -12,7 +12,7 @@ export interface WireError {
     name: string;
     message: string;
     stack?: string;
-    reject?: { code: number; errorCode?: string; refused: boolean };
+    reject?: { code: number; errorCode?: string; refused: boolean; instructions?: bigint };
 }
 
 /**
@@ -47,7 +47,7 @@ function isClonedPrincipal(value: object): value is { _arr: Uint8Array; _isPrinc
 export function errorToWire(error: unknown): WireError {
     if (!(error instanceof Error)) return { name: 'Error', message: String(error) };
     const wire: WireError = { name: error.name, message: error.message, stack: error.stack };
-    if (error instanceof RejectError) wire.reject = { code: error.code, errorCode: error.errorCode, refused: error.refused };
+    if (error instanceof RejectError) wire.reject = { code: error.code, errorCode: error.errorCode, refused: error.refused, instructions: error.instructions };
     return wire;
 }
 
@@ -57,7 +57,8 @@ const ERROR_TYPES: Record<string, ErrorConstructor> = { TypeError, RangeError, S
 export function errorFromWire(wire: WireError): Error {
     let error: Error;
     if (wire.reject) {
-        error = new RejectError(wire.reject.code as RejectCode, wire.message, wire.reject.errorCode as ErrorCode | undefined, { refused: wire.reject.refused });
+        const { refused, instructions } = wire.reject;
+        error = new RejectError(wire.reject.code as RejectCode, wire.message, wire.reject.errorCode as ErrorCode | undefined, { refused, instructions });
     } else {
         error = new (ERROR_TYPES[wire.name] ?? Error)(wire.message);
         if (!(wire.name in ERROR_TYPES) && wire.name !== 'Error') error.name = wire.name;

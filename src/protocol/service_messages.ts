@@ -6,22 +6,25 @@
  * and every client gets an ack per interval. So each message shape is encoded once with `IDL.encode` into a
  * template, and later messages copy the template and patch the value bytes in place: the u64 fields are 8-byte
  * little-endian at a fixed offset, the principal bytes sit at a fixed offset for a given principal length.
- * Incoming keep-alives are recognized against their template the same way; anything else goes through the full
- * Candid decoder. test/cdk-unit/service_messages.test.ts checks templates against `IDL.encode`.
+ * Incoming keep-alives are recognized against their template the same way; anything else goes through the bounded
+ * Candid decoder (`../candid_decoder.ts`: a client's service message is untrusted input, and `IDL.decode` of a
+ * hostile one could burn the whole instruction limit). test/cdk-unit/service_messages.test.ts checks templates
+ * against `IDL.encode`.
  */
 import { IDL } from '@dfinity/candid';
 import { Principal } from '@dfinity/principal';
+import { decodeCandidArgs, expectedTypeOf } from '../candid_decoder';
 import { WebsocketServiceMessageContentIdl, type CloseMessageReason, type ClientKey, type WebsocketServiceMessageContent } from '../types';
 
 export function encodeServiceMessage(content: WebsocketServiceMessageContent): Uint8Array {
     return new Uint8Array(IDL.encode([WebsocketServiceMessageContentIdl], [content]));
 }
 
-/** Decodes a service message; throws the Candid decoder's error on bytes that are not exactly one such value. */
+const EXPECTED_SERVICE_MESSAGE = [expectedTypeOf(WebsocketServiceMessageContentIdl)];
+
+/** Decodes a service message (bounded: see `../candid_decoder.ts`); throws on bytes that are not one such value. */
 export function decodeServiceMessage(bytes: Uint8Array): WebsocketServiceMessageContent {
-    const values = IDL.decode([WebsocketServiceMessageContentIdl], bytes);
-    if (values.length !== 1) throw new Error(`expected 1 value, got ${values.length}`);
-    return values[0] as unknown as WebsocketServiceMessageContent;
+    return decodeCandidArgs(bytes, EXPECTED_SERVICE_MESSAGE)[0] as WebsocketServiceMessageContent;
 }
 
 /** Sentinel u64 whose little-endian bytes locate a nat64 field in a template. */

@@ -5,7 +5,7 @@
  */
 import type { Principal } from '@dfinity/principal';
 import { concatBytes, u64ToBytes } from '../bytes';
-import { principalKeyBytes, readPrincipal } from '../keys';
+import { isStorablePrincipal, principalKeyBytes, readPrincipal } from '../keys';
 import type { KvMap } from './kv';
 
 export type PendingBroadcast = { id: Uint8Array; content: Uint8Array; recipients: Principal[] };
@@ -47,8 +47,13 @@ function u32(value: number): Uint8Array {
     return bytes;
 }
 
+/**
+ * Recipients longer than 29 bytes (which no client can have: `ws_open` refuses them) are dropped here, as their
+ * send would fail anyway: a length-prefixed 285-byte principal would corrupt the record.
+ */
 function encodePending(content: Uint8Array, recipients: Principal[]): Uint8Array {
-    return concatBytes(u32(content.length), content, u32(recipients.length), ...recipients.map(principalKeyBytes));
+    const storable = recipients.filter(isStorablePrincipal);
+    return concatBytes(u32(content.length), content, u32(storable.length), ...storable.map(principalKeyBytes));
 }
 
 function decodePending(bytes: Uint8Array): { content: Uint8Array; recipients: Principal[] } {

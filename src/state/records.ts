@@ -1,11 +1,15 @@
 /**
  * Byte layouts of the values in the stable maps (all integers u64 big-endian). Hand-written fixed layouts instead of
  * Candid or JSON: a read or write is a few DataView calls, and the layout is documented in src/README.md.
+ *
+ * Principals are length-prefixed with one byte and at most 29 bytes long (`storablePrincipalBytes` refuses to
+ * write a longer one), and every decoder checks the exact length of what it reads, so no record can be read as
+ * another (a 285-byte principal would otherwise be written with length 285 mod 256 = 29).
  */
 import type { Principal } from '@dfinity/principal';
 import type { ClientKey } from '../types';
 import { readU64 } from '../bytes';
-import { readClientKey, readPrincipal } from '../keys';
+import { readClientKey, readPrincipal, storablePrincipalBytes } from '../keys';
 
 /** A connected client. Stable map `clients`: client key bytes → this. */
 export type ClientRecord = {
@@ -23,7 +27,7 @@ export type ClientRecord = {
 // [lastKeepAlive 8][nextIncoming 8][lastOutgoing 8][waiting 1][gateway: len 1 + bytes]
 // One buffer and one DataView per record: each extra allocation costs ~5-10k instructions in QuickJS.
 export function encodeClientRecord(record: ClientRecord): Uint8Array {
-    const gateway = record.gateway.toUint8Array();
+    const gateway = storablePrincipalBytes(record.gateway);
     const bytes = new Uint8Array(26 + gateway.length);
     const view = new DataView(bytes.buffer);
     view.setBigUint64(0, record.lastKeepAliveTimestamp);
@@ -36,13 +40,16 @@ export function encodeClientRecord(record: ClientRecord): Uint8Array {
 }
 
 export function decodeClientRecord(bytes: Uint8Array): ClientRecord {
+    if (bytes.length < 26) throw new Error('corrupt client record');
+    const [gateway, end] = readPrincipal(bytes, 25);
+    if (end !== bytes.length) throw new Error('corrupt client record');
     const view = viewOf(bytes);
     return {
         lastKeepAliveTimestamp: view.getBigUint64(0),
         nextIncomingSequenceNum: view.getBigUint64(8),
         lastOutgoingSequenceNum: view.getBigUint64(16),
         waitingForKeepAlive: bytes[24] === 1,
-        gateway: readPrincipal(bytes, 25)[0]
+        gateway
     };
 }
 
@@ -60,8 +67,10 @@ export type GatewayRecord = {
 };
 
 // [nextNonce 8][oldestNonce 8][count 8][hasEmptySince 1][emptySince 8][oldestTimestamp 8]
+const GATEWAY_RECORD_BYTES = 41;
+
 export function encodeGatewayRecord(record: GatewayRecord): Uint8Array {
-    const bytes = new Uint8Array(41);
+    const bytes = new Uint8Array(GATEWAY_RECORD_BYTES);
     const view = new DataView(bytes.buffer);
     view.setBigUint64(0, record.nextNonce);
     view.setBigUint64(8, record.oldestNonce);
@@ -73,6 +82,7 @@ export function encodeGatewayRecord(record: GatewayRecord): Uint8Array {
 }
 
 export function decodeGatewayRecord(bytes: Uint8Array): GatewayRecord {
+    if (bytes.length !== GATEWAY_RECORD_BYTES) throw new Error('corrupt gateway record');
     const view = viewOf(bytes);
     return {
         nextNonce: view.getBigUint64(0),
@@ -100,7 +110,7 @@ const TIMESTAMP_OFFSET = 64;
 
 // [contentHash 32][ownHash 32][timestamp 8][client key: len 1 + principal + nonce 8][content ...]
 export function encodeMessageRecord(record: MessageRecord): Uint8Array {
-    const principal = record.clientKey.client_principal.toUint8Array();
+    const principal = storablePrincipalBytes(record.clientKey.client_principal);
     const contentOffset = TIMESTAMP_OFFSET + 8 + 1 + principal.length + 8;
     const bytes = new Uint8Array(contentOffset + record.content.length);
     const view = new DataView(bytes.buffer);

@@ -13,7 +13,7 @@ import type { Principal } from '@dfinity/principal';
 import type { ClientKey } from '../types';
 import type { KvMap } from './kv';
 import { readU64, u64ToBytes } from '../bytes';
-import { clientKeyBytes, messageKeyBytes, principalKeyBytes, readClientKey, readPrincipal } from '../keys';
+import { clientKeyBytes, decodePrincipalAndU64Key, decodePrincipalKey, isStorablePrincipal, messageKeyBytes, principalKeyBytes } from '../keys';
 import {
     decodeClientRecord,
     decodeGatewayRecord,
@@ -34,6 +34,7 @@ export class WsStore {
     constructor(private readonly maps: WsMaps) {}
 
     getClient(key: ClientKey): ClientRecord | undefined {
+        if (!isStorablePrincipal(key.client_principal)) return undefined; // never stored (over 29 bytes)
         const bytes = this.maps.clients.get(clientKeyBytes(key));
         return bytes === undefined ? undefined : decodeClientRecord(bytes);
     }
@@ -48,12 +49,15 @@ export class WsStore {
 
     /** Every connected client, in key byte order. */
     allClients(): [ClientKey, ClientRecord][] {
-        return this.maps.clients.items().map(([key, value]) => [readClientKey(key, 0)[0], decodeClientRecord(value)]);
+        return this.maps.clients.items().map(([key, value]) => {
+            const [client_principal, client_nonce] = decodePrincipalAndU64Key(key);
+            return [{ client_principal, client_nonce }, decodeClientRecord(value)];
+        });
     }
 
     /** The principal of every connected client, in key byte order (no record decoding). */
     allClientPrincipals(): Principal[] {
-        return this.maps.clients.items().map(([key]) => readPrincipal(key, 0)[0]);
+        return this.maps.clients.items().map(([key]) => decodePrincipalAndU64Key(key)[0]);
     }
 
     clientCount(): number {
@@ -62,6 +66,7 @@ export class WsStore {
 
     /** The nonce of `principal`'s current client key (one active key per principal). */
     getCurrentNonce(principal: Principal): bigint | undefined {
+        if (!isStorablePrincipal(principal)) return undefined;
         const bytes = this.maps.principals.get(principalKeyBytes(principal));
         return bytes === undefined ? undefined : readU64(bytes, 0);
     }
@@ -75,6 +80,7 @@ export class WsStore {
     }
 
     getGateway(gateway: Principal): GatewayRecord | undefined {
+        if (!isStorablePrincipal(gateway)) return undefined;
         const bytes = this.maps.gateways.get(principalKeyBytes(gateway));
         return bytes === undefined ? undefined : decodeGatewayRecord(bytes);
     }
@@ -88,7 +94,7 @@ export class WsStore {
     }
 
     allGateways(): [Principal, GatewayRecord][] {
-        return this.maps.gateways.items().map(([key, value]) => [readPrincipal(key, 0)[0], decodeGatewayRecord(value)]);
+        return this.maps.gateways.items().map(([key, value]) => [decodePrincipalKey(key), decodeGatewayRecord(value)]);
     }
 
     getMessage(gateway: Principal, nonce: bigint): MessageRecord | undefined {
@@ -113,8 +119,8 @@ export class WsStore {
     /** Every queued message of every gateway: [gateway, nonce, record]. O(n), for the rebuild after an upgrade. */
     allMessages(): [Principal, bigint, MessageRecord][] {
         return this.maps.messages.items().map(([key, value]) => {
-            const [gateway, offset] = readPrincipal(key, 0);
-            return [gateway, readU64(key, offset), decodeMessageRecord(value)];
+            const [gateway, nonce] = decodePrincipalAndU64Key(key);
+            return [gateway, nonce, decodeMessageRecord(value)];
         });
     }
 
