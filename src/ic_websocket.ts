@@ -1,12 +1,13 @@
 /**
  * `IcWebSocket`: the object an Azle canister creates once at module level to get WebSockets.
  */
-import { clearTimer, IDL, inReplicatedExecution, performanceCounter, setTimer, setTimerInterval } from 'azle';
+import { clearTimer, IDL, inReplicatedExecution, msgArgData, msgCaller, msgMethodName, performanceCounter, setTimer, setTimerInterval } from 'azle';
 import type { Principal } from '@dfinity/principal';
 import { INSTRUCTION_BUDGET, CLIENT_KEEP_ALIVE_TIMEOUT_MS, LOG_PREFIX } from './constants';
 import type { WsResult } from './errors';
 import { decodeAppMessage, prepareCandidTemplates } from './candid_codec';
 import { icEnvironment } from './ic_environment';
+import { inspectWsCall, type InspectMessageOptions } from './inspect_message';
 import { createWsMethods, type WsEndpoints } from './methods';
 import { ackTimerSeconds, resolveParams, type WsParamsInput } from './params';
 import {
@@ -210,6 +211,27 @@ export class IcWebSocket<T> {
      */
     batch<R>(work: () => R): R {
         return this.ctx.batch(work);
+    }
+
+    /**
+     * For the canister's `@inspectMessage({ manual: true })` method: false for a WebSocket call to refuse before it
+     * executes (malformed or oversized arguments, and calls that could only return an `Err`: anonymous `ws_open`,
+     * `ws_message` from a principal that is not connected, `ws_close` not from the client's gateway), true for any
+     * other call, so the application's own rules follow with `&&`. Use `manual: true`: without it Azle decodes
+     * every argument with `IDL.decode` before your method runs, the unbounded decoding this guards against.
+     * Queries (`ws_get_messages` polls) are never inspected by the IC; the endpoints bound their own work anyway.
+     *
+     * @example
+     * class App {
+     *     @inspectMessage({ manual: true })
+     *     inspect(): boolean {
+     *         return ws.inspectMessage({ maxMessageBytes: 64 * 1024 }) && (msgMethodName() !== 'reset' || isController(msgCaller()));
+     *     }
+     * }
+     */
+    inspectMessage(options?: InspectMessageOptions): boolean {
+        const verdict = inspectWsCall(this.ctx, msgMethodName(), msgArgData(), msgCaller(), options);
+        return verdict === undefined || verdict.accept;
     }
 
     /** Closes a client's connection (reason `ClosedByApplication`); `onClose` is called. Do not call it from `onClose`. */

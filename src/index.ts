@@ -23,6 +23,7 @@ export {
     type WsMemoryIds
 } from './ic_websocket';
 export type { WsParamsInput } from './params';
+export { MAX_FIXED_ARGUMENT_BYTES, WS_METHOD_NAMES, type InspectMessageOptions } from './inspect_message';
 export type { BroadcastResult, GatewayInfo } from './protocol/app_api';
 export { OK, err, isErr, WsError, type WsResult } from './errors';
 export * from './types';
