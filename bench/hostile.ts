@@ -22,7 +22,7 @@ import {
     CanisterWsMessageArgumentsIdl,
     CanisterWsOpenArgumentsIdl
 } from '../src/types.ts';
-import { appendArgs, BOOL, leb128, NAT, NAT8, NULL, optOf, PRINCIPAL, recordOf, RESERVED, TEXT, variantOf, vecOf } from '../test/support/raw-candid.ts';
+import { appendArgs, BOOL, leb128, NAT, NULL, optOf, padToSize, PRINCIPAL, recordOf, RESERVED, TEXT, variantOf, vecOf } from '../test/support/raw-candid.ts';
 
 const quick = process.argv.includes('--quick');
 const SIZES = quick ? [0, 64 * 1024] : [0, 1024, 64 * 1024, 1024 * 1024, 2 * 1024 * 1024 - 1024];
@@ -36,17 +36,7 @@ const gateway = Principal.fromUint8Array(new Uint8Array(29).fill(7));
 type Endpoint = { name: string; sender: Principal; query: boolean; base: () => Uint8Array; sized: (size: number) => Uint8Array };
 const plain = (types: IDL.Type[], values: unknown[]) => new Uint8Array(IDL.encode(types, values));
 
-/** `base` plus an extra blob argument making it `size` bytes (at least `base` and the blob's own header). */
-function padded(base: Uint8Array, size: number): Uint8Array {
-    let arg = appendArgs(base, (first) => ({ entries: [vecOf(NAT8)], args: [first], values: leb128(0) }));
-    const missing = size - arg.length;
-    if (missing <= 0) return arg;
-    for (let blob = missing; blob >= 0; blob--) {
-        arg = appendArgs(base, (first) => ({ entries: [vecOf(NAT8)], args: [first], values: [...leb128(blob), ...new Uint8Array(blob)] }));
-        if (arg.length <= size) return arg;
-    }
-    return arg;
-}
+const padded = padToSize;
 
 function wsMessageArg(sender: Principal, contentLength: number): Uint8Array {
     const msg = { client_key: { client_principal: sender, client_nonce: 1n }, sequence_num: 1n, timestamp: 0n, is_service_message: false, content: new Uint8Array(contentLength) };

@@ -124,3 +124,14 @@ export function appendArgs(message: ArrayBuffer | Uint8Array, extra: (first: num
     values.set(more.values, parts.values.length);
     return candidMessage([...parts.entries, ...(more.entries ?? [])], [...parts.args, ...more.args], values);
 }
+
+/**
+ * `message` with an extra `blob` argument that brings it to `size` bytes (valid Candid: a decoder skips extra
+ * arguments); at least the message plus the blob's few header bytes.
+ */
+export function padToSize(message: ArrayBuffer | Uint8Array, size: number): Uint8Array {
+    const withBlob = (length: number) => appendArgs(message, (first) => ({ entries: [vecOf(NAT8)], args: [first], values: [...leb128(length), ...new Uint8Array(length)] }));
+    let length = Math.max(0, size - withBlob(0).length);
+    while (length > 0 && withBlob(length).length > size) length--; // the blob's LEB128 length may take more bytes
+    return withBlob(length);
+}
