@@ -13,7 +13,8 @@ import { RejectError } from '../../replica/index.ts';
 import { CanisterWsGetMessagesArgumentsIdl, CanisterWsMessageArgumentsIdl, CanisterWsOpenArgumentsIdl, WsResultIdl } from '../../src/types.ts';
 import { CLIENT_1, CLIENT_2, GATEWAY_1, GATEWAY_2 } from '../support/principals.ts';
 import { SeededRandom } from '../support/prng.ts';
-import { appendArgs, leb128, NULL, optOf, padToSize, recordOf, vecOf } from '../support/raw-candid.ts';
+import { cheapestWellFormedCall, type EndpointName } from '../support/hostile-args.ts';
+import { appendArgs, leb128, NULL, optOf, recordOf, vecOf } from '../support/raw-candid.ts';
 import { decodeAppMessage, encodeServiceMessage } from '../support/service-messages.ts';
 import type { WsResult } from '../support/test-canister-interface.ts';
 import { appMessage, WsCanister } from './ws_canister.ts';
@@ -115,14 +116,8 @@ describe('finding 2: tiny arguments cannot burn the instruction limit', () => {
 
     /** The cheapest well-formed call of `method` whose argument has `size` bytes. */
     async function reference(method: string, size: number): Promise<bigint> {
-        if (method === 'ws_message') {
-            const overhead = messageArg(STRANGER, 1n, new Uint8Array(0)).length;
-            let arg = messageArg(STRANGER, 1n, new Uint8Array(Math.max(0, size - overhead)));
-            if (arg.length > size) arg = messageArg(STRANGER, 1n, new Uint8Array(Math.max(0, size - overhead - 1)));
-            return (await instructionsOf(method, arg, STRANGER)).instructions;
-        }
-        if (method === 'ws_open') return (await instructionsOf(method, padToSize(openArg(1n, GATEWAY_1.toUint8Array()), size), Principal.anonymous())).instructions;
-        return (await instructionsOf(method, padToSize(pollArg(0n), size), STRANGER, true)).instructions;
+        const call = cheapestWellFormedCall(method as EndpointName, size, STRANGER);
+        return (await instructionsOf(method, call.arg, call.sender, call.query)).instructions;
     }
 
     const vecNull = (count: number) => (first: number) => ({ entries: [vecOf(NULL)], args: [first], values: leb128(count) });
