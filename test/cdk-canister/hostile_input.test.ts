@@ -13,7 +13,7 @@ import { RejectError } from '../../replica/index.ts';
 import { CanisterWsGetMessagesArgumentsIdl, CanisterWsMessageArgumentsIdl, CanisterWsOpenArgumentsIdl, WsResultIdl } from '../../src/types.ts';
 import { CLIENT_1, CLIENT_2, GATEWAY_1, GATEWAY_2 } from '../support/principals.ts';
 import { SeededRandom } from '../support/prng.ts';
-import { cheapestWellFormedCall, type EndpointName } from '../support/hostile-args.ts';
+import { cheapestWellFormedCall, wellFormedArg, type EndpointName } from '../support/hostile-args.ts';
 import { appendArgs, leb128, NULL, optOf, recordOf, vecOf } from '../support/raw-candid.ts';
 import { decodeAppMessage, encodeServiceMessage } from '../support/service-messages.ts';
 import type { WsResult } from '../support/test-canister-interface.ts';
@@ -165,5 +165,51 @@ describe('finding 3: ws_message with its first argument only', () => {
         expect(await canister.update('ws_message', [CanisterWsMessageArgumentsIdl], [{ msg }], [WsResultIdl], CLIENT_1)).toEqual({ Ok: null });
         expect((await canister.state()).events).toContain(`message ${CLIENT_1.toText()} ${msg.content.length}`);
         expect(await canister.message(key, 2n, appMessage('two arguments'))).toEqual({ Ok: null }); // the sequence went on
+    });
+});
+
+describe('also found: hostile Candid inside a message', () => {
+    /** Instructions of a ws_message call (replied or rejected) and its outcome. */
+    async function messageCall(canister: WsCanister, arg: Uint8Array, sender: Principal): Promise<{ instructions: bigint; outcome: string }> {
+        try {
+            const { reply, instructions } = await canister.replica.update(canister.canisterId, 'ws_message', arg, { sender });
+            return { instructions, outcome: JSON.stringify(IDL.decode([WsResultIdl], reply)[0]) };
+        } catch (error) {
+            if (!(error instanceof RejectError)) throw error;
+            return { instructions: error.instructions!, outcome: error.message };
+        }
+    }
+    const cheapest = async (canister: WsCanister, size: number) => {
+        const call = cheapestWellFormedCall('ws_message', size, STRANGER);
+        return (await messageCall(canister, call.arg, call.sender)).instructions;
+    };
+    const withVecNull = (content: Uint8Array) => appendArgs(content, (first) => ({ entries: [vecOf(NULL)], args: [first], values: leb128(6_000_000) }));
+
+    it("a connected client's service message announcing 6,000,000 nulls is an Err, not 40B instructions", async () => {
+        const canister = await WsCanister.install();
+        const key = { client_principal: CLIENT_1, client_nonce: 1n };
+        expect(await canister.open(key, GATEWAY_1)).toEqual({ Ok: null });
+        const keepAlive = encodeServiceMessage({ KeepAliveMessage: { last_incoming_sequence_num: 0n } });
+        expect(await canister.message(key, 1n, keepAlive, true)).toEqual({ Ok: null }); // builds the keep-alive template once
+        const arg = wellFormedArg('ws_message', { clientKey: key, sequenceNum: 2n, content: withVecNull(keepAlive), isServiceMessage: true });
+        const { instructions, outcome } = await messageCall(canister, arg, CLIENT_1);
+        expect(outcome).toMatch(/"Err":"Error decoding service message content: .*quota exceeded/);
+        expect(Number(instructions)).toBeLessThanOrEqual(2 * Number(await cheapest(canister, arg.length)));
+        expect(await canister.message(key, 3n, keepAlive, true)).toEqual({ Ok: null }); // as upstream, the bad one used sequence number 2
+    });
+
+    it("an application message announcing 6,000,000 nulls, or a 40 KB type table, is refused before onMessage's IDL.decode", async () => {
+        const canister = await WsCanister.installNamed('readme_example'); // its onMessage reads `message`
+        const key = { client_principal: CLIENT_2, client_nonce: 1n };
+        expect(await canister.open(key, GATEWAY_1)).toEqual({ Ok: null });
+        const text = appMessage('hi');
+        const nestedTable = appendArgs(text, (first) => ({ entries: Array.from({ length: 13_000 }, (_, i) => optOf(i === 12_999 ? NULL : first + i + 1)), args: [first], values: [0] }));
+        for (const content of [withVecNull(text), nestedTable]) {
+            const arg = wellFormedArg('ws_message', { clientKey: key, sequenceNum: 1n, content });
+            const { instructions, outcome } = await messageCall(canister, arg, CLIENT_2);
+            expect(outcome).toMatch(/quota exceeded|type table too large/); // the handler traps: the call is rolled back
+            expect(Number(instructions), `${arg.length} B`).toBeLessThanOrEqual(2 * Number(await cheapest(canister, arg.length)));
+        }
+        expect(await canister.message(key, 1n, appMessage('a real one'))).toEqual({ Ok: null });
     });
 });
