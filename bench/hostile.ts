@@ -39,6 +39,7 @@ async function measure(call: Call): Promise<{ instructions: bigint; refused: boo
 
 const fmt = (n: bigint | number) => Number(n).toLocaleString('en-US');
 const rows: string[] = [];
+const smallest: string[] = [];
 for (const endpoint of ENDPOINT_NAMES) {
     const references = new Map<number, bigint>();
     const referenceFor = async (size: number): Promise<bigint> => {
@@ -51,6 +52,8 @@ for (const endpoint of ENDPOINT_NAMES) {
     };
     const reference = cheapestWellFormedCall(endpoint, 0, stranger);
     const base = wellFormedArg(endpoint as EndpointName, { clientKey: { client_principal: stranger, client_nonce: 1n } });
+    /** The worst hostile argument of at most 1 KiB, against the smallest well-formed argument (the template). */
+    let worstSmall = { instructions: 0n, family: '', bytes: 0 };
     for (const target of [undefined, ...SIZES]) {
         let worst = { ratio: 0, instructions: 0n, reference: 0n, family: '', k: 0, bytes: 0 };
         for (const [name, family] of Object.entries(HOSTILE_FAMILIES)) {
@@ -62,6 +65,7 @@ for (const endpoint of ENDPOINT_NAMES) {
                 const wellFormed = await referenceFor(arg.length);
                 const ratio = Number(result.instructions) / Number(wellFormed);
                 if (ratio > worst.ratio) worst = { ratio, instructions: result.instructions, reference: wellFormed, family: name, k, bytes: arg.length };
+                if (arg.length <= 1024 && result.instructions > worstSmall.instructions) worstSmall = { instructions: result.instructions, family: `${name}, k = ${fmt(k)}`, bytes: arg.length };
                 return !result.refused;
             };
             let low = 0;
@@ -81,7 +85,13 @@ for (const endpoint of ENDPOINT_NAMES) {
         rows.push(row);
         console.error(row);
     }
+    const minimal = (await measure(reference)).instructions;
+    smallest.push(`| ${endpoint} | ${fmt(reference.arg.length)} | ${fmt(minimal)} | ${fmt(worstSmall.instructions)} | ${worstSmall.family} (${fmt(worstSmall.bytes)} B) | ${(Number(worstSmall.instructions) / Number(minimal)).toFixed(2)} |`);
 }
 console.log('| endpoint | argument bytes | cheapest well-formed call of that size | worst hostile | family (largest accepted k, or the next) | ratio |');
 console.log('|---|---:|---:|---:|---|---:|');
 for (const row of rows) console.log(row);
+console.log('\nAgainst the smallest well-formed argument (the shape client libraries send), hostile arguments up to 1 KiB:\n');
+console.log('| endpoint | smallest argument (B) | its cheapest call | worst hostile ≤ 1 KiB | family | ratio |');
+console.log('|---|---:|---:|---:|---|---:|');
+for (const row of smallest) console.log(row);

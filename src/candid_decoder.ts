@@ -385,7 +385,10 @@ function readHeader(): void {
         if (op === OPT || op === VEC) inner[i] = typeRef(types);
         else if (op === RECORD || op === VARIANT) {
             const count = leb128();
-            chargeTable(count);
+            tableBudget -= count; // chargeTable(count), inlined: this loop runs once per entry
+            quota -= count;
+            if (tableBudget < 0) fail('type table too large');
+            if (quota < 0) quotaExceeded();
             inner[i] = fields;
             fieldCounts[i] = count;
             let previous = -1;

@@ -130,8 +130,13 @@ export function appendArgs(message: ArrayBuffer | Uint8Array, extra: (first: num
  * arguments); at least the message plus the blob's few header bytes.
  */
 export function padToSize(message: ArrayBuffer | Uint8Array, size: number): Uint8Array {
-    const withBlob = (length: number) => appendArgs(message, (first) => ({ entries: [vecOf(NAT8)], args: [first], values: [...leb128(length), ...new Uint8Array(length)] }));
-    let length = Math.max(0, size - withBlob(0).length);
-    while (length > 0 && withBlob(length).length > size) length--; // the blob's LEB128 length may take more bytes
+    const withBlob = (length: number) => {
+        const values = new Uint8Array(leb128(length).length + length);
+        values.set(leb128(length));
+        return appendArgs(message, (first) => ({ entries: [vecOf(NAT8)], args: [first], values }));
+    };
+    const empty = withBlob(0).length; // with the blob's 1-byte LEB128 length
+    let length = Math.max(0, size - empty + 1);
+    while (length > 0 && length + leb128(length).length + empty - 1 > size) length--;
     return withBlob(length);
 }
