@@ -1,5 +1,5 @@
 /**
- * Seeded fuzzing of the four WebSocket endpoints on the real test canister in the embedded replica (IC metering).
+ * The fuzz test of one endpoint (`ws_open.test.ts`, … register it). Seeded fuzzing of the four WebSocket endpoints on the real test canister in the embedded replica (IC metering).
  * Per endpoint, FUZZ_CASES (default 200) arguments from `fuzzArgument` (test/support/hostile-args.ts: random bytes,
  * flipped bytes, truncations, appended hostile families up to millions of elements, over-long principals, random
  * type tables, mistyped fields, overlong LEB128s, valid Candid with random values) are sent by a connected client,
@@ -12,7 +12,7 @@
  * and every 100 cases and at the end, every queued message of every gateway verifies as a client checks it
  * (certificate, witness, sha256). FUZZ_SEED changes the cases; a failure names the seed and case to replay.
  */
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { IDL } from '@dfinity/candid';
 import { Principal } from '@dfinity/principal';
 import { RejectError } from '../../replica/index.ts';
@@ -29,8 +29,10 @@ const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 
 type Outcome = { kind: 'ok' | 'err' | 'rejected'; text: string; instructions: bigint };
 
-describe.each(ENDPOINT_NAMES.map((endpoint, index) => [endpoint, index] as const))('fuzzing %s', (endpoint: EndpointName, index: number) => {
-    it(`${CASES} seeded hostile arguments change nothing when refused, cost at most 2× a well-formed call, and leave every message verifiable`, async () => {
+/** Registers the fuzz test of `endpoint` (one file per endpoint, so that vitest's workers share them out). */
+export function fuzzEndpoint(endpoint: EndpointName): void {
+    const index = ENDPOINT_NAMES.indexOf(endpoint);
+    it(`${endpoint}: ${CASES} seeded hostile arguments change nothing when refused, cost at most 2× a well-formed call, and leave every message verifiable`, async () => {
         const canister = await WsCanister.install();
         let clientKey = { client_principal: CLIENT_1, client_nonce: 0n };
         let nextSequenceNum = 1n;
@@ -67,6 +69,7 @@ describe.each(ENDPOINT_NAMES.map((endpoint, index) => [endpoint, index] as const
             return cached;
         }
         const snapshot = async () => ({ state: await canister.state(), certified: hex(canister.certifiedData()) });
+        let current = await snapshot();
         const verifyEveryQueue = async () => {
             for (const [gateway] of (await canister.state()).gateways) await canister.pollAll(gateway); // throws unless every batch verifies
         };
@@ -84,12 +87,13 @@ describe.each(ENDPOINT_NAMES.map((endpoint, index) => [endpoint, index] as const
             const fields: ArgFields = { clientKey, sequenceNum: nextSequenceNum, gateway: GATEWAY_1, nonce: clientKey.client_nonce + 1n };
             const { description, arg } = fuzzArgument(endpoint, rng, fields);
             const replay = `seed ${SEED}, case ${i}: ${description} (${arg.length} B) from ${sender.toText()}`;
-            const before = await snapshot();
+            const before = current;
             const outcome = await call(sender, arg, endpoint === 'ws_get_messages');
+            current = await snapshot();
             counts[outcome.kind]++;
             expect(outcome.text, replay).not.toMatch(/exceeded the limit of|stack overflow|unreachable|out of memory/i);
             const closedForSequence = /^Expected incoming sequence number/.test(outcome.text);
-            if (outcome.kind === 'rejected' || (outcome.kind === 'err' && !closedForSequence)) expect(await snapshot(), replay).toEqual(before);
+            if (outcome.kind === 'rejected' || (outcome.kind === 'err' && !closedForSequence)) expect(current, replay).toEqual(before);
             // Refused for its argument (not Candid of the endpoint's types, too costly, a principal over 29 bytes):
             // bounded like a well-formed call. (Other Errs answer valid arguments, doing the endpoint's normal work.)
             if (outcome.kind === 'rejected' || /^Invalid principal in/.test(outcome.text)) {
@@ -98,12 +102,15 @@ describe.each(ENDPOINT_NAMES.map((endpoint, index) => [endpoint, index] as const
             }
             // Keep the fuzzed client usable: a consumed sequence number, or a closed or replaced session.
             if (sender === CLIENT_1 && endpoint === 'ws_message' && (outcome.kind === 'ok' || /service message/i.test(outcome.text))) nextSequenceNum++;
-            const connected = (await canister.state()).clients.some((p) => p.toText() === CLIENT_1.toText());
-            if (!connected || (endpoint === 'ws_open' && sender === CLIENT_1 && outcome.kind === 'ok')) await connect();
+            const connected = current.state.clients.some((p) => p.toText() === CLIENT_1.toText());
+            if (!connected || (endpoint === 'ws_open' && sender === CLIENT_1 && outcome.kind === 'ok')) {
+                await connect();
+                current = await snapshot();
+            }
             if (i % 100 === 99) await verifyEveryQueue();
         }
         await verifyEveryQueue();
         // The cases reached all three outcomes' code paths often enough to mean something.
         expect(counts.rejected, JSON.stringify(counts)).toBeGreaterThan(CASES / 4);
     }, 60_000 + CASES * 1_000); // an accepted ws_open alone is 13-26M instructions, ~0.1 s in the replica
-});
+}

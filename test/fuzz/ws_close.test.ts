@@ -1,0 +1,4 @@
+// Seeded fuzzing of ws_close: see fuzz-endpoint.ts (FUZZ_CASES, FUZZ_SEED).
+import { fuzzEndpoint } from './fuzz-endpoint.ts';
+
+fuzzEndpoint('ws_close');
