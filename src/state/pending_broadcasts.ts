@@ -59,6 +59,7 @@ function encodePending(content: Uint8Array, recipients: Principal[]): Uint8Array
 function decodePending(bytes: Uint8Array): { content: Uint8Array; recipients: Principal[] } {
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
     const contentLength = view.getUint32(0);
+    if (8 + contentLength > bytes.length) throw new Error('corrupt pending broadcast');
     const content = bytes.slice(4, 4 + contentLength);
     const count = view.getUint32(4 + contentLength);
     const recipients: Principal[] = [];
@@ -68,5 +69,6 @@ function decodePending(bytes: Uint8Array): { content: Uint8Array; recipients: Pr
         recipients.push(principal);
         offset = next;
     }
+    if (offset !== bytes.length) throw new Error('corrupt pending broadcast');
     return { content, recipients };
 }

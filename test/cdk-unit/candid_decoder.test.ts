@@ -62,6 +62,20 @@ describe('bounded Candid decoder: what it accepts', () => {
         expect(view(decodeWsMessageArgs(bytes))).toEqual(view({ msg }));
     });
 
+    it("fits a ws_message whose second argument describes an application type (Rust clients send its type table)", () => {
+        // The chat example's message type: a 5-arm variant of records (17 entries and fields).
+        const Post = IDL.Record({ nickname: IDL.Text, text: IDL.Text, timestamp: IDL.Nat64 });
+        const Stamped = IDL.Record({ nickname: IDL.Text, timestamp: IDL.Nat64 });
+        const Chat = IDL.Variant({ Join: IDL.Record({ nickname: IDL.Text }), Post: IDL.Record({ text: IDL.Text }), Posted: Post, Joined: Stamped, Left: Stamped });
+        const bytes = new Uint8Array(IDL.encode([CanisterWsMessageArgumentsIdl, IDL.Opt(Chat)], [{ msg }, []]));
+        expect(view(decodeCandidArgs(bytes, MESSAGE, ENDPOINT_CANDID_LIMITS.ws_message))).toEqual(view([{ msg }, []]));
+        // Four times larger still fits; an application type of ~100 entries and fields does not (documented limit).
+        const Big = IDL.Variant(Object.fromEntries(Array.from({ length: 4 }, (_, i) => [`Chat${i}`, IDL.Variant({ Join: IDL.Record({ nickname: IDL.Text }), Post: IDL.Record({ text: IDL.Text, n: IDL.Nat8 }), Posted: IDL.Record({ a: IDL.Text, b: IDL.Nat16 }) })])));
+        expect(() => decodeCandidArgs(new Uint8Array(IDL.encode([CanisterWsMessageArgumentsIdl, IDL.Opt(Big)], [{ msg }, []])), MESSAGE, ENDPOINT_CANDID_LIMITS.ws_message)).not.toThrow();
+        const Huge = IDL.Record(Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`field${i}`, IDL.Text])));
+        expect(() => decodeCandidArgs(new Uint8Array(IDL.encode([CanisterWsMessageArgumentsIdl, IDL.Opt(Huge)], [{ msg }, []])), MESSAGE, ENDPOINT_CANDID_LIMITS.ws_message)).toThrow(/quota exceeded/);
+    });
+
     it('decodes service messages as IDL.decode does', () => {
         const expected = [expectedTypeOf(WebsocketServiceMessageContentIdl)];
         for (const value of [
