@@ -2,11 +2,13 @@
  * A chat participant in Node, built on the unmodified ic-websocket-js 0.5.0 (with @dfinity/agent 2.x from this
  * folder's node_modules): it records what the client delivers, reports and how it closes, for assertions.
  * With another `idlFactory` (and message type `M`) it is a client of any IC WebSocket canister.
+ * test/client/support/chat-client.ts is the same for ic-websocket-client.
  */
 import './quiet-client-logs.ts';
 import { Actor, HttpAgent } from '@dfinity/agent';
 import { IcWebSocket, generateRandomIdentity } from 'ic-websocket-js';
 import { chatIdlFactory, type ChatMessage } from '../../../examples/chat/web/src/chat-idl.ts';
+import { SocketRecorder } from '../../support/socket-recorder.ts';
 import { installNodeWebSocketGlobals } from './node-websocket.ts';
 
 export type { ChatMessage };
@@ -26,31 +28,9 @@ export interface ChatClientOptions {
  * ada.send({ Join: { nickname: 'ada' } });
  * await ada.waitFor((m) => 'Joined' in m);
  */
-export class ChatClient<M = ChatMessage> {
-    /** Application messages the client delivered (each one certificate-verified by ic-websocket-js). */
-    readonly received: M[] = [];
-    /** `performance.now()` when each message of `received` was delivered. */
-    readonly receivedAt: number[] = [];
-    /** Errors the client reported through onerror. */
-    readonly errors: string[] = [];
-    closeEvent: { code: number; reason: string } | undefined;
-    private readonly waiters = new Set<() => void>();
-
+export class ChatClient<M = ChatMessage> extends SocketRecorder<M> {
     private constructor(readonly socket: IcWebSocket<any, M>) {
-        socket.onmessage = (event) => {
-            this.received.push(event.data);
-            this.receivedAt.push(performance.now());
-            this.notify();
-        };
-        socket.onerror = (event) => {
-            const error = (event as ErrorEvent).error;
-            this.errors.push(error instanceof Error ? error.message : String(error));
-            this.notify();
-        };
-        socket.onclose = (event) => {
-            this.closeEvent = { code: event.code, reason: event.reason };
-            this.notify();
-        };
+        super(socket as never);
     }
 
     /** Opens a client with a fresh random identity; resolves once the canister's OpenMessage was verified. */
@@ -73,54 +53,23 @@ export class ChatClient<M = ChatMessage> {
             networkUrl: options.networkUrl,
             ackMessageIntervalMs: options.ackMessageIntervalMs
         });
-        const client = new ChatClient<M>(socket);
-        socket.onopen = () => client.notify();
-        return client;
+        return new ChatClient<M>(socket);
     }
 
     get principal(): string {
         return this.socket.getPrincipal().toText();
     }
 
+    /** Whether the canister's OpenMessage was verified. */
+    get isOpen(): boolean {
+        return this.socket.isConnectionEstablished();
+    }
+
     send(message: M): void {
         this.socket.send(message);
     }
 
-    /** Resolves with the first received message (past or future) matching `predicate`. */
-    async waitFor(predicate: (message: M) => boolean, timeoutMs = 15_000, what = 'a matching message'): Promise<M> {
-        await this.until(() => this.received.some(predicate), timeoutMs, what);
-        return this.received.find(predicate)!;
-    }
-
-    /** Resolves once the client closed (for whatever reason). */
-    async closed(timeoutMs = 15_000): Promise<{ code: number; reason: string }> {
-        await this.until(() => this.closeEvent !== undefined, timeoutMs, 'the connection to close');
-        return this.closeEvent!;
-    }
-
     close(): void {
         this.socket.close();
-    }
-
-    /** Waits until `condition` holds, re-checking on every client event. */
-    until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-        if (condition()) return Promise.resolve();
-        return new Promise((resolve, reject) => {
-            const timer = setTimeout(() => {
-                this.waiters.delete(check);
-                reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; errors: ${JSON.stringify(this.errors)}, close: ${JSON.stringify(this.closeEvent)}`));
-            }, timeoutMs);
-            const check = () => {
-                if (!condition()) return;
-                clearTimeout(timer);
-                this.waiters.delete(check);
-                resolve();
-            };
-            this.waiters.add(check);
-        });
-    }
-
-    private notify(): void {
-        for (const waiter of [...this.waiters]) waiter();
     }
 }
