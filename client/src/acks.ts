@@ -3,7 +3,7 @@
  * must be acknowledged by a canister `AckMessage` within `ackMessageIntervalMs + 30 s`; otherwise the gateway or
  * the canister lost it and the connection is closed.
  */
-import { IcWebSocketError } from './errors.ts';
+import { IcWebSocketError } from './errors.js';
 
 /** The latency the protocol allows between client and canister (the CDK's `COMMUNICATION_LATENCY_BOUND_MS`). */
 export const COMMUNICATION_LATENCY_BOUND_MS = 30_000;

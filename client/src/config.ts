@@ -4,8 +4,8 @@
  */
 import type { ActorSubclass, SignIdentity } from '@dfinity/agent';
 import type { Principal } from '@dfinity/principal';
-import type { _WS_CANISTER_SERVICE } from './idl.ts';
-import type { BlsVerify, CertificateCache } from './verifier.ts';
+import type { _WS_CANISTER_SERVICE } from './idl.js';
+import type { BlsVerify, CertificateCache } from './verifier.js';
 
 /** The part of a WebSocket the client uses: browsers', Node 22's and the `ws` package's all have it. */
 export interface WebSocketLike {

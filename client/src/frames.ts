@@ -8,8 +8,8 @@
  */
 import { Cbor } from '@dfinity/agent';
 import { Principal } from '@dfinity/principal';
-import { IcWebSocketError, messageOf } from './errors.ts';
-import type { WebsocketMessage } from './idl.ts';
+import { IcWebSocketError, messageOf } from './errors.js';
+import type { WebsocketMessage } from './idl.js';
 
 /** One canister message as the gateway forwards it: the message, its certification key, certificate and witness. */
 export interface ClientIncomingMessage {

@@ -6,14 +6,14 @@
 import { IDL } from '@dfinity/candid';
 import { Principal } from '@dfinity/principal';
 import type { SignIdentity } from '@dfinity/agent';
-import { COMMUNICATION_LATENCY_BOUND_MS } from './acks.ts';
-import type { IcWebSocketConfig, ReconnectOptions, WebSocketConstructor } from './config.ts';
-import { IcWebSocketError, messageOf } from './errors.ts';
-import { closeEvent, errorEvent, messageEvent } from './events.ts';
-import { extractApplicationMessageIdl, type ClientKey, type GetApplicationMessageType, type _WS_CANISTER_SERVICE } from './idl.ts';
-import { rootKeyFor } from './root-key.ts';
-import { Session } from './session.ts';
-import { MessageVerifier } from './verifier.ts';
+import { COMMUNICATION_LATENCY_BOUND_MS } from './acks.js';
+import type { IcWebSocketConfig, ReconnectOptions, WebSocketConstructor } from './config.js';
+import { IcWebSocketError, messageOf } from './errors.js';
+import { closeEvent, errorEvent, messageEvent } from './events.js';
+import { extractApplicationMessageIdl, type ClientKey, type GetApplicationMessageType, type _WS_CANISTER_SERVICE } from './idl.js';
+import { rootKeyFor } from './root-key.js';
+import { Session } from './session.js';
+import { MessageVerifier } from './verifier.js';
 
 export { COMMUNICATION_LATENCY_BOUND_MS };
 

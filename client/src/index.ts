@@ -5,13 +5,13 @@
  * import { IcWebSocket, createWsConfig, generateRandomIdentity } from 'ic-websocket-client';
  * const ws = new IcWebSocket(gatewayUrl, undefined, createWsConfig({ canisterId, canisterActor, identity, networkUrl }));
  */
-export { IcWebSocket, ReconnectEvent, COMMUNICATION_LATENCY_BOUND_MS } from './ic-websocket.ts';
-export { createWsConfig, type IcWebSocketConfig, type ReconnectOptions, type WebSocketConstructor, type WebSocketLike } from './config.ts';
-export { generateRandomIdentity } from './identity.ts';
-export { IcWebSocketError, type IcWebSocketErrorReason } from './errors.ts';
+export { IcWebSocket, ReconnectEvent, COMMUNICATION_LATENCY_BOUND_MS } from './ic-websocket.js';
+export { createWsConfig, type IcWebSocketConfig, type ReconnectOptions, type WebSocketConstructor, type WebSocketLike } from './config.js';
+export { generateRandomIdentity } from './identity.js';
+export { IcWebSocketError, type IcWebSocketErrorReason } from './errors.js';
 // The protocol's parts, for tools that speak it themselves (e.g. a test harness reading frames from a gateway).
-export { MessageVerifier, CertificateCache, sharedCertificateCache, type MessageVerifierOptions, type VerifiedCertificate, type BlsVerify } from './verifier.ts';
-export { decodeHandshake, decodeIncomingMessage, decodeWebsocketMessage, type ClientIncomingMessage } from './frames.ts';
+export { MessageVerifier, CertificateCache, sharedCertificateCache, type MessageVerifierOptions, type VerifiedCertificate, type BlsVerify } from './verifier.js';
+export { decodeHandshake, decodeIncomingMessage, decodeWebsocketMessage, type ClientIncomingMessage } from './frames.js';
 export {
     decodeServiceMessage,
     encodeServiceMessage,
@@ -29,7 +29,7 @@ export {
     type WebsocketMessage,
     type WebsocketServiceMessageContent,
     type _WS_CANISTER_SERVICE
-} from './idl.ts';
-export { signedCallFrame } from './signed-call.ts';
-export { rootKeyFor, isMainnet } from './root-key.ts';
-export { AckTracker } from './acks.ts';
+} from './idl.js';
+export { signedCallFrame } from './signed-call.js';
+export { rootKeyFor, isMainnet } from './root-key.js';
+export { AckTracker } from './acks.js';

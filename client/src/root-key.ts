@@ -5,7 +5,7 @@
  */
 import { HttpAgent, IC_ROOT_KEY } from '@dfinity/agent';
 import { hexToBytes } from '@noble/hashes/utils';
-import { IcWebSocketError, messageOf } from './errors.ts';
+import { IcWebSocketError, messageOf } from './errors.js';
 
 const MAINNET_DOMAINS = ['icp-api.io', 'ic0.app', 'icp0.io'];
 

@@ -7,10 +7,10 @@
  */
 import type { SignIdentity } from '@dfinity/agent';
 import type { Principal } from '@dfinity/principal';
-import { AckTracker, COMMUNICATION_LATENCY_BOUND_MS } from './acks.ts';
-import type { WebSocketConstructor, WebSocketLike } from './config.ts';
-import { IcWebSocketError, messageOf } from './errors.ts';
-import { decodeHandshake, decodeIncomingMessage, decodeWebsocketMessage, frameBytes } from './frames.ts';
+import { AckTracker, COMMUNICATION_LATENCY_BOUND_MS } from './acks.js';
+import type { WebSocketConstructor, WebSocketLike } from './config.js';
+import { IcWebSocketError, messageOf } from './errors.js';
+import { decodeHandshake, decodeIncomingMessage, decodeWebsocketMessage, frameBytes } from './frames.js';
 import {
     decodeServiceMessage,
     encodeServiceMessage,
@@ -19,9 +19,9 @@ import {
     isSameClientKey,
     type ClientKey,
     type WebsocketMessage
-} from './idl.ts';
-import { signedCallFrame } from './signed-call.ts';
-import type { MessageVerifier } from './verifier.ts';
+} from './idl.js';
+import { signedCallFrame } from './signed-call.js';
+import type { MessageVerifier } from './verifier.js';
 
 /** Close code of a protocol violation (as ic-websocket-js). */
 export const PROTOCOL_ERROR_CLOSE_CODE = 4000;
@@ -132,9 +132,9 @@ export class Session {
         const frame = frameBytes(data);
         if (!this.gatewayPrincipal) return this.handshake(frame);
         const incoming = decodeIncomingMessage(frame);
-        const message = decodeWebsocketMessage(incoming.content);
         await this.options.verifier.verify(incoming);
         if (this.failure || this.closing) return;
+        const message = decodeWebsocketMessage(incoming.content);
         if (!isSameClientKey(message.client_key, this.clientKey) || !incoming.key.startsWith(`${this.gatewayPrincipal.toText()}_`)) {
             throw new IcWebSocketError('client-key-mismatch', `The gateway forwarded a message certified for another connection (${message.client_key.client_principal.toText()}, key ${incoming.key})`);
         }

@@ -17,9 +17,9 @@ import { Certificate, lookup_path, lookupResultToBuffer, LookupPathStatus, recon
 import { Principal } from '@dfinity/principal';
 import { sha256 } from '@noble/hashes/sha2';
 import { bytesToHex } from '@noble/hashes/utils';
-import { IcWebSocketError, messageOf } from './errors.ts';
-import type { ClientIncomingMessage } from './frames.ts';
-import { LruMap } from './lru.ts';
+import { IcWebSocketError, messageOf } from './errors.js';
+import type { ClientIncomingMessage } from './frames.js';
+import { LruMap } from './lru.js';
 
 /** `(publicKey, signature, message) → valid?`: a BLS12-381 short-signature check, as `@dfinity/agent` takes it. */
 export type BlsVerify = (publicKey: Uint8Array, signature: Uint8Array, message: Uint8Array) => boolean | Promise<boolean>;
