@@ -57,9 +57,9 @@ export interface IcWebSocketConfig<S extends _WS_CANISTER_SERVICE> {
     /** How long to wait for the canister to confirm `ws_open`. @default 60_000 */
     openTimeoutMs?: number;
     /**
-     * Reconnect automatically (with a new client nonce: a new session) when the connection drops or times out;
-     * `true` for the defaults. Never after a verification failure, `close()`, or a close by the application in
-     * the canister. The application gets an `onreconnect` event; unacknowledged messages are not resent.
+     * Reconnect automatically (with a new client nonce: a new session) when an open connection drops or times out;
+     * `true` for the defaults. Not when the first connection fails, and never after a verification failure,
+     * `close()`, a refusal by the gateway, or a close by the application in the canister. The application gets an `onreconnect` event; unacknowledged messages are not resent.
      * @default false
      */
     reconnect?: boolean | ReconnectOptions;

@@ -96,6 +96,8 @@ export class IcWebSocket<S extends _WS_CANISTER_SERVICE, ApplicationMessageType 
     private reconnectAttempts = 0;
     private closedByUser = false;
     private finished = false;
+    // Reconnects replace a connection that was open: a first connection that never opens is not retried.
+    private everOpened = false;
 
     /**
      * Opens the connection right away. Throws (synchronously) on an invalid configuration.
@@ -207,6 +209,7 @@ export class IcWebSocket<S extends _WS_CANISTER_SERVICE, ApplicationMessageType 
                 {
                     opened: () => {
                         this.reconnectAttempts = 0;
+                        this.everOpened = true;
                         this.dispatchEvent(new Event('open'));
                     },
                     message: (content) => {
@@ -235,7 +238,7 @@ export class IcWebSocket<S extends _WS_CANISTER_SERVICE, ApplicationMessageType 
 
     private onSessionClosed(event: { code: number; reason: string; wasClean: boolean }, cause: IcWebSocketError | undefined): void {
         const session = this.session;
-        if (this.reconnect && !this.closedByUser && cause?.recoverable && this.reconnectAttempts < this.reconnect.maxAttempts) {
+        if (this.reconnect && this.everOpened && !this.closedByUser && cause?.recoverable && this.reconnectAttempts < this.reconnect.maxAttempts) {
             this.reconnectAttempts++;
             const delayMs = Math.min(this.reconnect.maxDelayMs, this.reconnect.delayMs * 2 ** (this.reconnectAttempts - 1));
             this.dispatchEvent(new ReconnectEvent(this.reconnectAttempts, delayMs, cause, session?.unacknowledged ?? 0));

@@ -47,7 +47,7 @@ it('serves a working setup at those addresses', async () => {
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('IC WebSocket chat');
     const config = await (await fetch(new URL('config.json', printed.page))).json();
-    expect(config).toEqual({ gatewayUrl: printed.gateway, canisterId: printed.canister, networkUrl: printed.page.slice(0, -1) });
+    expect(config).toEqual({ gatewayUrl: printed.gateway, canisterId: printed.canister, networkUrl: printed.page.slice(0, -1), replicaUrl: printed.replica });
     // The page's /api proxy and the replica itself answer the status call clients make.
     for (const base of [printed.page, printed.replica]) {
         const status = await fetch(new URL('/api/v2/status', base));

@@ -1,4 +1,4 @@
-// Bundles the page's script (src/main.ts and ic-websocket-js with @dfinity/agent 2.x) into dist/app.js for browsers.
+// Bundles the page's script (src/main.ts and ic-websocket-client with @dfinity/agent 3) into dist/app.js for browsers.
 // Usage: node build.mjs [--minify]; also imported by `npm start` as buildPage().
 import { build } from 'esbuild';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
@@ -21,8 +21,12 @@ export async function buildPage({ minify = false } = {}) {
         sourcemap: true,
         write: false,
         logLevel: 'warning',
-        // ic-websocket-js reads process.env.LOG_LEVEL for its logger; browsers have no process.
-        define: { 'process.env.LOG_LEVEL': '"warn"', global: 'globalThis' }
+        // ic-websocket-client is linked from the repository's client/ (file: dependency): bundle its TypeScript
+        // sources ("source" export condition) and resolve their imports from this folder's node_modules
+        // (preserveSymlinks), so the page carries one copy of @dfinity/agent.
+        conditions: ['source'],
+        preserveSymlinks: true,
+        define: { global: 'globalThis' }
     });
     // Written to a temporary name, then renamed: a server already serving dist/ (another `npm start`, a test
     // running in parallel) never reads a half-written bundle.

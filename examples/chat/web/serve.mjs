@@ -15,7 +15,7 @@ const TYPES = { '.html': 'text/html; charset=utf-8', '.css': 'text/css', '.js': 
 /**
  * Builds the bundle, then serves the page. `config` is what /config.json returns
  * ({ gatewayUrl, networkUrl, canisterId, ackMessageIntervalMs? }); with `icProxy` (an IC HTTP endpoint) the page's
- * own origin proxies /api/* to it and becomes the page's `networkUrl`.
+ * own origin proxies /api/* to it and becomes the page's `networkUrl`, and `replicaUrl` names the endpoint.
  *
  * @example
  * const page = await servePage({ port: 0, icProxy: replicaUrl, config: { gatewayUrl, canisterId } });
@@ -47,7 +47,8 @@ export async function servePage({ port = 0, host = '127.0.0.1', config, icProxy 
     });
     const address = server.address();
     const url = `http://${host}:${address.port}/`;
-    if (icProxy) served = { ...config, networkUrl: url.slice(0, -1) };
+    // The page reaches the IC through its own /api proxy; the footer names the replica behind it.
+    if (icProxy) served = { ...config, networkUrl: url.slice(0, -1), replicaUrl: icProxy };
     return {
         url,
         close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve(undefined)); })

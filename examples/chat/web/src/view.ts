@@ -6,6 +6,7 @@ const STATUS_TEXT: Record<ConnectionState | 'idle', string> = {
     idle: 'Not connected',
     connecting: 'Connecting…',
     open: 'Connected',
+    reconnecting: 'Reconnecting…',
     closed: 'Disconnected'
 };
 
@@ -26,6 +27,25 @@ export function showStatus(state: ConnectionState | 'idle', detail?: string, nic
 export function showError(message: string): void {
     element('error-text').textContent = message;
     element('error').hidden = false;
+    element('empty').hidden = true; // "No messages yet" next to an error reads as if all were fine
+}
+
+/** A short hint under a form (e.g. why the input was not accepted). */
+export function showHint(id: 'join-hint' | 'composer-hint', text: string): void {
+    const hint = element(id);
+    hint.textContent = text;
+    hint.hidden = false;
+}
+
+export function hideHint(id: 'join-hint' | 'composer-hint'): void {
+    element(id).hidden = true;
+}
+
+/** The message length next to the box's limit (the canister keeps at most that many characters). */
+export function updateCounter(length: number, max: number): void {
+    const counter = element('counter');
+    counter.textContent = `${length.toLocaleString('en-US')} / ${max.toLocaleString('en-US')}`;
+    counter.dataset.full = String(length >= max);
 }
 
 export function hideError(): void {
@@ -54,6 +74,7 @@ export function appendMessage(message: ChatMessage, ownNickname: string): void {
 export function appendNotice(text: string): void {
     const list = element('messages');
     list.append(notice(text));
+    element('empty').hidden = true;
     list.scrollTop = list.scrollHeight;
 }
 
