@@ -1,29 +1,67 @@
 /**
- * Child process of bench/e2e.ts: runs many ic-websocket-js clients of the test canister (each verifying every certificate) apart from
- * the gateway, so their verification work does not stall the gateway's event loop. Speaks over the IPC channel:
+ * Child process of bench/e2e.ts: runs many IC WebSocket clients of the test canister (each verifying every
+ * certificate) apart from the gateway, so their work does not stall the gateway's event loop, and measures the
+ * CPU they use. Which client: argv[2] = `ic-websocket-js` (test/e2e/support, agent 2) or `ic-websocket-client`
+ * (test/client/support, agent 3); argv[3] = `isolated` gives each ic-websocket-client its own certificate cache
+ * (as separate browsers would have) instead of the process-wide one. Speaks over the IPC channel:
  *   ← { connect: ChatClientOptions, count }   → { connected: count }
- *   ← { await: n }                            → { delivered: epoch ms of the last delivery, errors: string[] }
+ *   ← { mark: true }                          → { marked: true }     (CPU use is counted from here)
+ *   ← { await: n }                            → { delivered: epoch ms of the last delivery, cpuMs, errors: string[] }
  */
-import { ChatClient, type ChatClientOptions } from '../test/e2e/support/chat-client.ts';
 import { testCanisterIdlFactory, type TextMessage } from './test-canister-idl.ts';
 
-let clients: ChatClient<TextMessage>[] = [];
+type Kind = 'ic-websocket-js' | 'ic-websocket-client';
+interface Client {
+    received: TextMessage[];
+    receivedAt: number[];
+    errors: string[];
+    until(condition: () => boolean, timeoutMs: number, what: string): Promise<void>;
+    close(): void;
+}
+interface Options {
+    gatewayUrl: string;
+    networkUrl: string;
+    canisterId: string;
+}
 
-process.on('message', async (request: { connect?: ChatClientOptions; count?: number; await?: number; close?: true }) => {
+const kind = process.argv[2] as Kind;
+const isolated = process.argv[3] === 'isolated';
+
+async function connector(): Promise<(options: Options) => Promise<Client>> {
+    if (kind === 'ic-websocket-js') {
+        const { ChatClient } = await import('../test/e2e/support/chat-client.ts');
+        return (options) => ChatClient.connect<TextMessage>({ ...options, idlFactory: testCanisterIdlFactory }, 120_000);
+    }
+    const { ChatClient } = await import('../test/client/support/chat-client.ts');
+    const { CertificateCache } = await import('../client/src/index.ts');
+    return (options) =>
+        ChatClient.connect<TextMessage>({ ...options, idlFactory: testCanisterIdlFactory, config: isolated ? { certificateCache: new CertificateCache() } : {} }, 120_000);
+}
+
+let clients: Client[] = [];
+let cpuAtMark = process.cpuUsage();
+const connect = connector();
+
+process.on('message', async (request: { connect?: Options; count?: number; mark?: true; await?: number; close?: true }) => {
     if (request.connect) {
+        const open = await connect;
         const batch = 10;
         for (let i = 0; i < request.count!; i += batch) {
             const size = Math.min(batch, request.count! - i);
-            clients.push(...(await Promise.all(Array.from({ length: size }, () => ChatClient.connect<TextMessage>({ ...request.connect!, idlFactory: testCanisterIdlFactory }, 120_000)))));
+            clients.push(...(await Promise.all(Array.from({ length: size }, () => open(request.connect!)))));
         }
         process.send!({ connected: clients.length });
+    } else if (request.mark) {
+        cpuAtMark = process.cpuUsage();
+        process.send!({ marked: true });
     } else if (request.await !== undefined) {
         const lastAt: number[] = [];
         for (const client of clients) {
             await client.until(() => client.received.length >= request.await!, 600_000, 'the burst');
-            lastAt.push(performance.timeOrigin + client.receivedAt[request.await! - 1]);
+            lastAt.push(performance.timeOrigin + client.receivedAt[request.await! - 1]!);
         }
-        process.send!({ delivered: Math.max(...lastAt), errors: clients.flatMap((client) => client.errors) });
+        const cpu = process.cpuUsage(cpuAtMark);
+        process.send!({ delivered: Math.max(...lastAt), cpuMs: (cpu.user + cpu.system) / 1000, errors: clients.flatMap((client) => client.errors) });
     } else if (request.close) {
         for (const client of clients) client.close();
         clients = [];

@@ -1,30 +1,40 @@
 /**
- * End-to-end benchmark of the gateway with the unmodified ic-websocket-js client (wall-clock, not instructions:
- * what is measured is delivery through the network path, which IC instructions do not capture).
+ * End-to-end benchmark of the gateway with both clients, in the same run: the unmodified ic-websocket-js 0.5 and
+ * ic-websocket-client (client/). Wall clock and CPU, not instructions: what is measured is delivery through the
+ * network path, which IC instructions do not capture.
  *
  * - latency: from the canister's send (an update of the test canister's broadcast, in-process, returning) to the
  *   client's onmessage (certificate verified), at the default 100 ms polling interval; one client; 40 sends spaced
  *   by random pauses so they land at random points of the polling cycle.
- * - throughput: one gateway, 100 clients of one canister; 10 broadcasts (1,000 messages); rate at which the gateway
- *   forwards them, and at which the clients deliver them. The clients run in a child process (bench/e2e-clients.ts)
- *   so that their certificate checks do not share the gateway's event loop (they share the 2 cores, though).
+ * - burst to one client: 500 messages sent to one client at once (the test canister's `send`), as a busy room
+ *   does: the client gets up to 50 messages per poll under one certificate. ic-websocket-client with its own
+ *   certificate cache (what one browser pays).
+ * - throughput: one gateway, 100 clients of one canister; 10 broadcasts (1,000 messages); the rate at which the
+ *   gateway forwards them and at which the clients deliver them, and the clients' CPU per delivered message. The
+ *   clients run in a child process (bench/e2e-clients.ts) so that their certificate checks do not share the
+ *   gateway's event loop (they share the 2 cores, though). ic-websocket-client runs twice: with its default
+ *   process-wide certificate cache, and with a cache per client (what 100 separate browsers pay in total).
  *
  * Usage: node --import tsx bench/e2e.ts   (prints a Markdown section for bench/RESULTS.md)
  */
 import { IDL } from '@dfinity/candid';
+import { Principal } from '@dfinity/principal';
+import { CertificateCache } from '../client/src/index.ts';
 import { fork, type ChildProcess } from 'node:child_process';
 import { startGateway } from '../gateway/index.ts';
 import { serveHttp } from '../replica/http/index.ts';
 import { buildCanister, Replica } from '../replica/index.ts';
-import { ChatClient } from '../test/e2e/support/chat-client.ts';
+import { ChatClient as JsClient } from '../test/e2e/support/chat-client.ts';
+import { ChatClient as NewClient } from '../test/client/support/chat-client.ts';
 import { testCanisterIdlFactory, type TextMessage } from './test-canister-idl.ts';
 
 const LATENCY_SAMPLES = 40;
+const BURST = 500;
 const CLIENTS = 100;
 const BROADCASTS = 10;
 
 function percentile(sorted: number[], p: number): number {
-    return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+    return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -36,6 +46,15 @@ function ask<T>(child: ChildProcess, request: object): Promise<T> {
         child.once('exit', (code) => reject(new Error(`client process exited with ${code}`)));
         child.send(request);
     });
+}
+
+interface Run {
+    name: string;
+    forwarded: number;
+    gatewaySeconds: number;
+    clientSeconds: number;
+    cpuMs: number;
+    errors: number;
 }
 
 async function main(): Promise<void> {
@@ -60,54 +79,88 @@ async function main(): Promise<void> {
     const options = { gatewayUrl: gateway.url, networkUrl: http.url, canisterId: canisterId.toText(), idlFactory: testCanisterIdlFactory };
     const broadcast = (text: string) => replica.update(canisterId, 'test_broadcast', new Uint8Array(IDL.encode([IDL.Text], [text])));
 
-    // Latency.
-    const single = await ChatClient.connect<TextMessage>(options);
-    const latencies: number[] = [];
-    for (let i = 0; i < LATENCY_SAMPLES; i++) {
-        await sleep(Math.random() * 150);
-        const text = `latency ${i}`;
-        await broadcast(text);
-        const sentAt = performance.now();
-        await single.waitFor((m) => m.text === text, 10_000);
-        latencies.push(single.receivedAt[single.received.findIndex((m) => m.text === text)] - sentAt);
+    // Latency, then a burst to that one client, for each kind.
+    const latency: Record<string, number[]> = {};
+    const burstSeconds: Record<string, number> = {};
+    for (const [name, connect] of [
+        ['ic-websocket-js', () => JsClient.connect<TextMessage>(options)],
+        ['ic-websocket-client', () => NewClient.connect<TextMessage>({ ...options, config: { certificateCache: new CertificateCache() } })]
+    ] as const) {
+        const single = await connect();
+        const samples: number[] = [];
+        for (let i = 0; i < LATENCY_SAMPLES; i++) {
+            await sleep(Math.random() * 150);
+            const text = `latency ${name} ${i}`;
+            await broadcast(text);
+            const sentAt = performance.now();
+            await single.waitFor((m) => m.text === text, 10_000);
+            samples.push(single.receivedAt[single.received.findIndex((m) => m.text === text)]! - sentAt);
+        }
+        const before = single.received.length;
+        const messages = Array.from({ length: BURST }, (_, i) => new Uint8Array(IDL.encode([IDL.Record({ text: IDL.Text })], [{ text: `burst ${i}` }])));
+        await replica.update(canisterId, 'send', new Uint8Array(IDL.encode([IDL.Principal, IDL.Vec(IDL.Vec(IDL.Nat8))], [Principal.fromText(single.principal), messages])));
+        const burstStart = performance.now();
+        await single.until(() => single.received.length >= before + BURST, 300_000, 'the burst');
+        burstSeconds[name] = (single.receivedAt[before + BURST - 1]! - burstStart) / 1000;
+        single.close();
+        await single.closed();
+        latency[name] = samples.sort((a, b) => a - b);
     }
-    single.close();
-    await single.closed();
-    latencies.sort((a, b) => a - b);
 
-    // Throughput.
-    const clientProcess = fork(new URL('./e2e-clients.ts', import.meta.url), [], { execArgv: ['--import', 'tsx'] });
+    // Throughput, one kind of client at a time.
+    const runs: Run[] = [];
     const { idlFactory: _sameInTheChild, ...clientOptions } = options;
-    await ask(clientProcess, { connect: clientOptions, count: CLIENTS });
-    await sleep(500);
-    forwarded = 0;
-    const started = performance.now();
-    const startedEpoch = Date.now();
-    for (let i = 0; i < BROADCASTS; i++) await broadcast(`burst ${i}`);
-    const expected = CLIENTS * BROADCASTS;
-    const { delivered, errors } = await ask<{ delivered: number; errors: string[] }>(clientProcess, { await: BROADCASTS });
-    await ask(clientProcess, { close: true }).catch(() => undefined);
-    const gatewaySeconds = (lastForwardAt - started) / 1000;
-    const clientSeconds = (delivered - startedEpoch) / 1000;
+    for (const [name, args] of [
+        ['ic-websocket-js 0.5.0', ['ic-websocket-js']],
+        ['ic-websocket-client, shared certificate cache (default)', ['ic-websocket-client']],
+        ['ic-websocket-client, one certificate cache per client', ['ic-websocket-client', 'isolated']]
+    ] as const) {
+        const child = fork(new URL('./e2e-clients.ts', import.meta.url), [...args], { execArgv: ['--import', 'tsx'] });
+        await ask(child, { connect: clientOptions, count: CLIENTS });
+        await sleep(500);
+        await ask(child, { mark: true });
+        forwarded = 0;
+        const started = performance.now();
+        const startedEpoch = Date.now();
+        for (let i = 0; i < BROADCASTS; i++) await broadcast(`burst ${i}`);
+        const { delivered, cpuMs, errors } = await ask<{ delivered: number; cpuMs: number; errors: string[] }>(child, { await: BROADCASTS });
+        runs.push({ name, forwarded, gatewaySeconds: (lastForwardAt - started) / 1000, clientSeconds: (delivered - startedEpoch) / 1000, cpuMs, errors: errors.length });
+        await ask(child, { close: true }).catch(() => undefined);
+        await sleep(1_000); // the gateway sees the clients go and calls ws_close for each
+    }
 
+    const expected = CLIENTS * BROADCASTS;
     const format = (ms: number) => `${ms.toFixed(0)} ms`;
-    console.log(`## End to end: gateway latency and throughput
+    const rate = (count: number, seconds: number) => `${(count / seconds).toFixed(0)} messages/s`;
+    const baseline = runs[0]!;
+    console.log(`## End to end: gateway latency and throughput, ic-websocket-js and ic-websocket-client
 
 Command: \`node --import tsx bench/e2e.ts\` (wall clock on the 2-core build machine, shared; embedded replica over HTTP
-with auto progress every 100 ms, gateway polling every 100 ms, unmodified ic-websocket-js 0.5.0 clients in the same
-process for the latency run and in a child process for the throughput run, test canister with max 50 messages
-per poll).
+with auto progress every 100 ms, gateway polling every 100 ms, test canister with max 50 messages per poll; the
+latency client in the same process, the ${CLIENTS} throughput clients in a child process; one run of each client
+after the other against the same gateway).
 
-| measure | result |
-|---|---|
-| latency, canister send → client onmessage (${LATENCY_SAMPLES} sends, 1 client) | median ${format(percentile(latencies, 50))}, p95 ${format(percentile(latencies, 95))}, min ${format(latencies[0])}, max ${format(latencies.at(-1)!)} |
-| throughput, one gateway, ${CLIENTS} clients, ${BROADCASTS} broadcasts = ${expected} messages: forwarded by the gateway | ${forwarded} in ${gatewaySeconds.toFixed(2)} s = ${(forwarded / gatewaySeconds).toFixed(0)} messages/s |
-| same burst, delivered by the clients (each certificate verified, in the child process) | ${expected} in ${clientSeconds.toFixed(2)} s = ${(expected / clientSeconds).toFixed(0)} messages/s |
-| client errors | ${errors.length} |
+| measure | ic-websocket-js 0.5.0 | ic-websocket-client |
+|---|---|---|
+${Object.entries({ 'median': 50, 'p95': 95 })
+    .map(([label, p]) => `| latency, canister send → onmessage (${LATENCY_SAMPLES} sends, 1 client), ${label} | ${format(percentile(latency['ic-websocket-js']!, p))} | ${format(percentile(latency['ic-websocket-client']!, p))} |`)
+    .join('\n')}
+| burst of ${BURST} messages to that one client (up to 50 per poll), delivered | ${(BURST / burstSeconds['ic-websocket-js']!).toFixed(0)} messages/s | ${(BURST / burstSeconds['ic-websocket-client']!).toFixed(0)} messages/s (own certificate cache) |
+
+Throughput: one gateway, ${CLIENTS} clients, ${BROADCASTS} broadcasts = ${expected} messages (each certificate verified).
+
+| clients | forwarded by the gateway | delivered by the clients | vs ic-websocket-js | client CPU per message | errors |
+|---|---|---|---|---|---|
+${runs
+    .map(
+        (run) =>
+            `| ${run.name} | ${run.forwarded} in ${run.gatewaySeconds.toFixed(2)} s = ${rate(run.forwarded, run.gatewaySeconds)} | ${expected} in ${run.clientSeconds.toFixed(2)} s = ${rate(expected, run.clientSeconds)} | ${(baseline.clientSeconds / run.clientSeconds).toFixed(1)}× | ${(run.cpuMs / expected).toFixed(2)} ms | ${run.errors} |`
+    )
+    .join('\n')}
 `);
     await gateway.close();
     await http.close();
-    process.exit(errors.length === 0 && forwarded >= expected ? 0 : 1);
+    process.exit(runs.every((run) => run.errors === 0 && run.forwarded >= expected) ? 0 : 1);
 }
 
 main().catch((error) => {

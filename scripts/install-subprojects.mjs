@@ -1,5 +1,6 @@
-// Installs the folders that carry their own package.json (code using ic-websocket-js needs @dfinity/agent 2.x,
-// which cannot share node_modules with Azle's @dfinity/agent 3.x). Runs as the root package's postinstall.
+// Installs the folders that carry their own package.json: the chat page (a frontend project on agent 3 and
+// ic-websocket-client) and test/e2e (ic-websocket-js needs @dfinity/agent 2.x, which cannot share node_modules
+// with Azle's @dfinity/agent 3.x). Runs as the root package's postinstall.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';

@@ -77,7 +77,7 @@ export class AckTracker {
         this.onTimeout(
             new IcWebSocketError(
                 'ack-timeout',
-                `The canister did not acknowledge message${late.length > 1 ? 's' : ''} ${late.join(', ')} within ${Math.round(this.timeoutMs / 1000)} s: they were lost on the way (is ackMessageIntervalMs equal to the canister's sendAckIntervalMs?)`
+                `The canister did not acknowledge message${late.length > 1 ? 's' : ''} ${late.join(', ')} within ${Math.round(this.timeoutMs / 1000)} s: ${late.length > 1 ? 'they were' : 'it was'} lost on the way (is ackMessageIntervalMs equal to the canister's sendAckIntervalMs?)`
             )
         );
     }

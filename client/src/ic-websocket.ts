@@ -98,6 +98,10 @@ export class IcWebSocket<S extends _WS_CANISTER_SERVICE, ApplicationMessageType 
     private finished = false;
     // Reconnects replace a connection that was open: a first connection that never opens is not retried.
     private everOpened = false;
+    // Between a drop and the next opening, a failed attempt's error is kept for the next ReconnectEvent or the
+    // final close instead of being reported on its own.
+    private reconnecting = false;
+    private attemptError: IcWebSocketError | undefined;
 
     /**
      * Opens the connection right away. Throws (synchronously) on an invalid configuration.
@@ -210,6 +214,8 @@ export class IcWebSocket<S extends _WS_CANISTER_SERVICE, ApplicationMessageType 
                     opened: () => {
                         this.reconnectAttempts = 0;
                         this.everOpened = true;
+                        this.reconnecting = false;
+                        this.attemptError = undefined;
                         this.dispatchEvent(new Event('open'));
                     },
                     message: (content) => {
@@ -221,7 +227,10 @@ export class IcWebSocket<S extends _WS_CANISTER_SERVICE, ApplicationMessageType 
                         }
                         this.dispatchEvent(messageEvent(data));
                     },
-                    error: (error) => this.dispatchEvent(errorEvent(error)),
+                    error: (error) => {
+                        if (this.reconnecting) this.attemptError = error;
+                        else this.dispatchEvent(errorEvent(error));
+                    },
                     closed: (event, cause) => this.onSessionClosed(event, cause)
                 }
             );
@@ -241,12 +250,21 @@ export class IcWebSocket<S extends _WS_CANISTER_SERVICE, ApplicationMessageType 
         if (this.reconnect && this.everOpened && !this.closedByUser && cause?.recoverable && this.reconnectAttempts < this.reconnect.maxAttempts) {
             this.reconnectAttempts++;
             const delayMs = Math.min(this.reconnect.maxDelayMs, this.reconnect.delayMs * 2 ** (this.reconnectAttempts - 1));
-            this.dispatchEvent(new ReconnectEvent(this.reconnectAttempts, delayMs, cause, session?.unacknowledged ?? 0));
+            const unacknowledged = this.reconnecting ? 0 : (session?.unacknowledged ?? 0);
+            this.reconnecting = true;
+            this.attemptError = undefined;
+            this.dispatchEvent(new ReconnectEvent(this.reconnectAttempts, delayMs, cause, unacknowledged));
             this.session = undefined;
             this.reconnectTimer = setTimeout(() => {
                 this.reconnectTimer = undefined;
                 if (!this.closedByUser) this.connect();
             }, delayMs);
+            return;
+        }
+        if (this.reconnecting) {
+            // The last attempt failed, or the application closed while reconnecting: the socket ends here.
+            if (this.attemptError && !this.closedByUser) this.dispatchEvent(errorEvent(this.attemptError));
+            this.finish(this.closedByUser ? closeEvent(1000, '', true) : closeEvent(event.code, event.reason, event.wasClean));
             return;
         }
         this.finish(closeEvent(event.code, event.reason, event.wasClean));

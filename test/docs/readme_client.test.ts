@@ -1,9 +1,10 @@
 /**
- * The root README's ic-websocket-js snippet ("Deploying with dfx …"), type-checked against the real
- * ic-websocket-js 0.5 and @dfinity/agent 2.x type definitions that examples/chat/web installs: names, argument order
- * and options must match the library. The snippet imports the declarations `dfx generate chat` writes; without dfx,
- * the test supplies the part of them the snippet uses, written from the chat canister's Candid (`.azle/chat/chat.did`).
- * A copy with a wrong message field must fail, which shows `ws.send` is really typed by those declarations.
+ * The root README's client snippets, type-checked against the real type definitions:
+ * - "Connecting with ic-websocket-client": client/src with @dfinity/agent 3.4.3 (the root's node_modules);
+ * - "The alternative: ic-websocket-js": ic-websocket-js 0.5 with @dfinity/agent 2.x (test/e2e's node_modules).
+ * Names, argument order and options must match each library. The snippets import the declarations `dfx generate
+ * chat` writes; without dfx, the test supplies the part of them the snippets use, written from the chat canister's
+ * Candid. A copy with a wrong message field must fail, which shows `ws.send` is really typed by those declarations.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,15 +15,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../replica/build.ts';
 import { readmeCodeBlock } from './readme.ts';
 
-const README_SECTION = '## Deploying with dfx and connecting with ic-websocket-js to a real gateway';
-const WEB = join(PROJECT_ROOT, 'examples', 'chat', 'web');
-const WEB_MODULES = join(WEB, 'node_modules');
+const CHAT_IDL = join(PROJECT_ROOT, 'examples', 'chat', 'web', 'src', 'chat-idl');
 
-/** `chat.did.d.ts` as `dfx generate chat` writes it, reduced to what the snippet needs (the WebSocket methods). */
+/** `chat.did.d.ts` as `dfx generate chat` writes it, reduced to what the snippets need (the WebSocket methods). */
 const GENERATED_DECLARATIONS = `import type { ActorMethod } from '@dfinity/agent';
 import type { IDL } from '@dfinity/candid';
 import type { Principal } from '@dfinity/principal';
-import type { ChatMessage } from '${join(WEB, 'src', 'chat-idl')}';
+import type { ChatMessage } from '${CHAT_IDL}';
 
 type ClientKey = { client_principal: Principal; client_nonce: bigint };
 type Result = { Ok: null } | { Err: string };
@@ -37,8 +36,8 @@ export interface _SERVICE {
 export declare const idlFactory: IDL.InterfaceFactory;
 `;
 
-/** Type-checks the files of `dir` with the web package's modules; returns tsc's diagnostics (empty when clean). */
-async function typecheck(dir: string, files: string[]): Promise<string> {
+/** Type-checks `files` of `dir`, resolving packages through `paths`; returns tsc's diagnostics (empty when clean). */
+async function typecheck(dir: string, files: string[], paths: Record<string, string[]>): Promise<string> {
     const tsconfig = {
         compilerOptions: {
             strict: true,
@@ -49,7 +48,7 @@ async function typecheck(dir: string, files: string[]): Promise<string> {
             types: [],
             noEmit: true,
             skipLibCheck: true,
-            paths: { '*': [`${WEB_MODULES}/*`] }
+            paths
         },
         files
     };
@@ -64,24 +63,44 @@ async function typecheck(dir: string, files: string[]): Promise<string> {
     }
 }
 
-describe("README: the ic-websocket-js client snippet", () => {
-    const dir = mkdtempSync(join(tmpdir(), 'readme-client-'));
-    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+/** Writes the snippet and a copy with a wrong message field; expects the first clean and the second refused. */
+async function checkSnippet(dir: string, snippet: string, paths: Record<string, string[]>): Promise<void> {
+    mkdirSync(join(dir, 'declarations', 'chat'), { recursive: true });
+    writeFileSync(join(dir, 'declarations', 'chat', 'chat.did.d.ts'), GENERATED_DECLARATIONS);
+    writeFileSync(join(dir, 'client.ts'), snippet);
+    const mistake = snippet.replace("{ Join: { nickname: 'ada' } }", "{ Join: { nick: 'ada' } }");
+    expect(mistake).not.toBe(snippet);
+    writeFileSync(join(dir, 'client-mistake.ts'), mistake);
+    const diagnostics = await typecheck(dir, ['client.ts', 'client-mistake.ts'], paths);
+    const lines = diagnostics.split('\n').filter((line) => line.includes('error TS'));
+    expect(lines.filter((line) => !line.includes('client-mistake.ts'))).toEqual([]);
+    expect(lines.some((line) => line.includes('client-mistake.ts') && line.includes("'nick'"))).toBe(true);
+}
 
-    it('type-checks against ic-websocket-js 0.5 and @dfinity/agent 2.x', async () => {
-        if (!existsSync(join(WEB_MODULES, 'ic-websocket-js'))) throw new Error(`${WEB_MODULES} has no ic-websocket-js: run npm install at the root`);
-        const snippet = readmeCodeBlock(README_SECTION);
+describe('README: the client snippets', () => {
+    const dirs: string[] = [];
+    const tempDir = () => {
+        const dir = mkdtempSync(join(tmpdir(), 'readme-client-'));
+        dirs.push(dir);
+        return dir;
+    };
+    afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+    it('ic-websocket-client: type-checks with @dfinity/agent 3.4.3', async () => {
+        const snippet = readmeCodeBlock('## Connecting with ic-websocket-client');
+        expect(snippet).toContain("from 'ic-websocket-client'");
+        const modules = join(PROJECT_ROOT, 'node_modules');
+        await checkSnippet(tempDir(), snippet, {
+            'ic-websocket-client': [join(PROJECT_ROOT, 'client', 'src', 'index.ts')],
+            '*': [`${modules}/*`]
+        });
+    });
+
+    it('ic-websocket-js (the alternative): type-checks with ic-websocket-js 0.5 and @dfinity/agent 2.x', async () => {
+        const modules = join(PROJECT_ROOT, 'test', 'e2e', 'node_modules');
+        if (!existsSync(join(modules, 'ic-websocket-js'))) throw new Error(`${modules} has no ic-websocket-js: run npm install at the root`);
+        const snippet = readmeCodeBlock('### The alternative: ic-websocket-js');
         expect(snippet).toContain("from 'ic-websocket-js'");
-        mkdirSync(join(dir, 'declarations', 'chat'), { recursive: true });
-        writeFileSync(join(dir, 'declarations', 'chat', 'chat.did.d.ts'), GENERATED_DECLARATIONS);
-        writeFileSync(join(dir, 'client.ts'), snippet);
-        const mistake = snippet.replace("{ Join: { nickname: 'ada' } }", "{ Join: { nick: 'ada' } }");
-        expect(mistake).not.toBe(snippet);
-        writeFileSync(join(dir, 'client-mistake.ts'), mistake);
-
-        const diagnostics = await typecheck(dir, ['client.ts', 'client-mistake.ts']);
-        const lines = diagnostics.split('\n').filter((line) => line.includes('error TS'));
-        expect(lines.filter((line) => !line.includes('client-mistake.ts'))).toEqual([]);
-        expect(lines.some((line) => line.includes('client-mistake.ts') && line.includes("'nick'"))).toBe(true);
+        await checkSnippet(tempDir(), snippet, { '*': [`${modules}/*`] });
     });
 });
