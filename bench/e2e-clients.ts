@@ -4,7 +4,7 @@
  * CPU they use. Which client: argv[2] = `ic-websocket-js` (test/e2e/support, agent 2) or `ic-websocket-client`
  * (test/client/support, agent 3); argv[3] = `isolated` gives each ic-websocket-client its own certificate cache
  * (as separate browsers would have) instead of the process-wide one. Speaks over the IPC channel:
- *   ← { connect: ChatClientOptions, count }   → { connected: count }
+ *   ← { connect: ChatClientOptions, count }   → { connected: count, retried: openings that failed and were retried }
  *   ← { mark: true }                          → { marked: true }     (CPU use is counted from here)
  *   ← { await: n }                            → { delivered: epoch ms of the last delivery, cpuMs, errors: string[] }
  */
@@ -39,6 +39,20 @@ async function connector(): Promise<(options: Options) => Promise<Client>> {
 }
 
 let clients: Client[] = [];
+// Openings that failed and were retried. ic-websocket-js starts fetching the local root key without waiting for
+// it, so on a loaded machine its first certificate check can run with the mainnet key and fail.
+let retried = 0;
+
+async function openWithRetry(open: (options: Options) => Promise<Client>, options: Options): Promise<Client> {
+    for (let attempt = 1; ; attempt++) {
+        try {
+            return await open(options);
+        } catch (error) {
+            if (attempt === 3) throw error;
+            retried++;
+        }
+    }
+}
 let cpuAtMark = process.cpuUsage();
 const connect = connector();
 
@@ -48,9 +62,9 @@ process.on('message', async (request: { connect?: Options; count?: number; mark?
         const batch = 10;
         for (let i = 0; i < request.count!; i += batch) {
             const size = Math.min(batch, request.count! - i);
-            clients.push(...(await Promise.all(Array.from({ length: size }, () => open(request.connect!)))));
+            clients.push(...(await Promise.all(Array.from({ length: size }, () => openWithRetry(open, request.connect!)))));
         }
-        process.send!({ connected: clients.length });
+        process.send!({ connected: clients.length, retried });
     } else if (request.mark) {
         cpuAtMark = process.cpuUsage();
         process.send!({ marked: true });

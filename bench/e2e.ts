@@ -55,6 +55,7 @@ interface Run {
     clientSeconds: number;
     cpuMs: number;
     errors: number;
+    retried: number;
 }
 
 async function main(): Promise<void> {
@@ -116,7 +117,7 @@ async function main(): Promise<void> {
         ['ic-websocket-client, one certificate cache per client', ['ic-websocket-client', 'isolated']]
     ] as const) {
         const child = fork(new URL('./e2e-clients.ts', import.meta.url), [...args], { execArgv: ['--import', 'tsx'] });
-        await ask(child, { connect: clientOptions, count: CLIENTS });
+        const { retried } = await ask<{ retried: number }>(child, { connect: clientOptions, count: CLIENTS });
         await sleep(500);
         await ask(child, { mark: true });
         forwarded = 0;
@@ -124,7 +125,7 @@ async function main(): Promise<void> {
         const startedEpoch = Date.now();
         for (let i = 0; i < BROADCASTS; i++) await broadcast(`burst ${i}`);
         const { delivered, cpuMs, errors } = await ask<{ delivered: number; cpuMs: number; errors: string[] }>(child, { await: BROADCASTS });
-        runs.push({ name, forwarded, gatewaySeconds: (lastForwardAt - started) / 1000, clientSeconds: (delivered - startedEpoch) / 1000, cpuMs, errors: errors.length });
+        runs.push({ name, forwarded, gatewaySeconds: (lastForwardAt - started) / 1000, clientSeconds: (delivered - startedEpoch) / 1000, cpuMs, errors: errors.length, retried });
         await ask(child, { close: true }).catch(() => undefined);
         await sleep(1_000); // the gateway sees the clients go and calls ws_close for each
     }
@@ -149,12 +150,12 @@ ${Object.entries({ 'median': 50, 'p95': 95 })
 
 Throughput: one gateway, ${CLIENTS} clients, ${BROADCASTS} broadcasts = ${expected} messages (each certificate verified).
 
-| clients | forwarded by the gateway | delivered by the clients | vs ic-websocket-js | client CPU per message | errors |
-|---|---|---|---|---|---|
+| clients | forwarded by the gateway | delivered by the clients | vs ic-websocket-js | client CPU per message | errors | failed openings retried |
+|---|---|---|---|---|---|---|
 ${runs
     .map(
         (run) =>
-            `| ${run.name} | ${run.forwarded} in ${run.gatewaySeconds.toFixed(2)} s = ${rate(run.forwarded, run.gatewaySeconds)} | ${expected} in ${run.clientSeconds.toFixed(2)} s = ${rate(expected, run.clientSeconds)} | ${(baseline.clientSeconds / run.clientSeconds).toFixed(1)}× | ${(run.cpuMs / expected).toFixed(2)} ms | ${run.errors} |`
+            `| ${run.name} | ${run.forwarded} in ${run.gatewaySeconds.toFixed(2)} s = ${rate(run.forwarded, run.gatewaySeconds)} | ${expected} in ${run.clientSeconds.toFixed(2)} s = ${rate(expected, run.clientSeconds)} | ${(baseline.clientSeconds / run.clientSeconds).toFixed(1)}× | ${(run.cpuMs / expected).toFixed(2)} ms | ${run.errors} | ${run.retried} |`
     )
     .join('\n')}
 `);

@@ -27,6 +27,8 @@ import type { MessageVerifier } from './verifier.js';
 export const PROTOCOL_ERROR_CLOSE_CODE = 4000;
 /** Close code when the canister closed the connection with `ClosedByApplication` (as ic-websocket-js). */
 export const CLOSED_BY_APPLICATION_CLOSE_CODE = 4001;
+/** Frames received but not yet verified beyond which the gateway is flooding the client (50 polls of 50 messages). */
+const MAX_PENDING_FRAMES = 2_500;
 
 export interface SessionOptions {
     url: string;
@@ -61,6 +63,7 @@ export class Session {
     private readonly acks: AckTracker;
     private openTimer: ReturnType<typeof setTimeout> | undefined;
     private incoming: Promise<void> = Promise.resolve();
+    private pendingFrames = 0;
     private outgoing: Promise<void> = Promise.resolve();
     private failure: IcWebSocketError | undefined;
     private closing = false;
@@ -124,7 +127,13 @@ export class Session {
 
     private onFrame(data: unknown): void {
         if (this.failure || this.closing) return;
-        this.incoming = this.incoming.then(() => this.process(data)).catch((error) => this.fail(asIcError(error, 'frame-invalid')));
+        if (++this.pendingFrames > MAX_PENDING_FRAMES) {
+            return this.fail(new IcWebSocketError('frame-invalid', `The gateway sent more than ${MAX_PENDING_FRAMES} frames faster than they could be verified`));
+        }
+        this.incoming = this.incoming
+            .then(() => this.process(data))
+            .catch((error) => this.fail(asIcError(error, 'frame-invalid')))
+            .finally(() => this.pendingFrames--);
     }
 
     private async process(data: unknown): Promise<void> {
