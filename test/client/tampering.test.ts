@@ -3,7 +3,7 @@
 // connection closes with 4000, and nothing tampered, nor anything after it, is delivered.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IcWebSocketError, IcWebSocketErrorReason } from '../../client/src/index.ts';
-import { attacks, runAgainst, TARGET, type Attack } from '../support/gateway-attacks.ts';
+import { attacks, deliveredTwice, runAgainst, TARGET, type Attack } from '../support/gateway-attacks.ts';
 import { startChatNetwork, type ChatNetwork } from '../e2e/support/chat-network.ts';
 import { ChatClient } from './support/chat-client.ts';
 
@@ -40,6 +40,7 @@ describe('ic-websocket-client rejects a misbehaving gateway', () => {
             expect(error.reason).toBe(expected[attack.kind].reason);
             expect(error.message).toMatch(expected[attack.kind].message);
             expect(outcome.received.length).toBeLessThanOrEqual(attack.maxDelivered['ic-websocket-client']);
+            expect(deliveredTwice(outcome.received)).toEqual([]);
             expect(outcome.seen.length).toBeGreaterThanOrEqual(TARGET);
         });
     }

@@ -3,7 +3,7 @@
 // deliver the tampered message. A pass-through run shows the same flow works when the gateway behaves.
 // test/client/tampering.test.ts runs the same matrix (test/support/gateway-attacks.ts) on ic-websocket-client.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { attacks, runAgainst, TARGET, type Attack } from '../support/gateway-attacks.ts';
+import { attacks, deliveredTwice, runAgainst, TARGET, type Attack } from '../support/gateway-attacks.ts';
 import { ChatClient } from './support/chat-client.ts';
 import { startChatNetwork, type ChatNetwork } from './support/chat-network.ts';
 
@@ -15,9 +15,10 @@ afterAll(() => network?.close());
 
 const client = (gatewayUrl: string) => ChatClient.create({ gatewayUrl, networkUrl: network.url, canisterId: network.canisterId });
 
-// ic-websocket-js reports every certificate problem the same way, and names the sequence numbers otherwise.
+// ic-websocket-js reports every certificate problem the same way (a witness whose flipped byte breaks its CBOR
+// shape surfaces as a TypeError from decoding it), and names the sequence numbers otherwise.
 const expectedError: Record<Attack['kind'], RegExp> = {
-    certificate: /Certificate validation failed/,
+    certificate: /Certificate validation failed|Error receiving message: TypeError/,
     'stale-certificate': /Certificate validation failed/,
     sequence: /sequence number does not match next expected value. Expected: [23], received: [23]/
 };
@@ -39,6 +40,7 @@ describe('ic-websocket-js rejects a misbehaving gateway', () => {
             // The first error the client raised is the one the attack causes.
             expect(outcome.errors[0]).toMatch(expectedError[attack.kind]);
             expect(outcome.received.length).toBeLessThanOrEqual(attack.maxDelivered['ic-websocket-js']);
+            expect(deliveredTwice(outcome.received)).toEqual([]);
             expect(outcome.seen.length).toBeGreaterThanOrEqual(TARGET);
         });
     }
