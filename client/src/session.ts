@@ -162,7 +162,12 @@ export class Session {
     private async handshake(frame: Uint8Array): Promise<void> {
         this.gatewayPrincipal = decodeHandshake(frame);
         const arg = encodeWsOpenArguments({ client_nonce: this.clientKey.client_nonce, gateway_principal: this.gatewayPrincipal });
-        const envelope = await signedCallFrame(this.options.identity, this.options.canisterId, 'ws_open', arg);
+        let envelope: Uint8Array;
+        try {
+            envelope = await signedCallFrame(this.options.identity, this.options.canisterId, 'ws_open', arg);
+        } catch (error) {
+            throw new IcWebSocketError('send-failed', `Could not sign ws_open: ${messageOf(error)}`, { cause: error });
+        }
         if (this.failure || this.closing) return;
         this.socket.send(envelope);
         this.openTimer = setTimeout(() => {
