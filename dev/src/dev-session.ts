@@ -1,0 +1,254 @@
+/**
+ * What `ic-websocket dev` runs, as a value a program (or a test) can start and stop:
+ *
+ * 1. reads dfx.json and picks the Azle canisters (all, or those named);
+ * 2. starts the embedded replica, live (clock = wall time, timers fire), on the IC HTTP interface, then the gateway
+ *    and, with `frontend`, the page server — every port is bound before anything is built, so a busy port fails fast;
+ * 3. builds each canister with the project's azle (cached by inputs), deploys it through the management canister
+ *    (chunked: Azle modules exceed the ingress limit) and writes its declarations (and the env file);
+ * 4. watches the builds' input files: a change rebuilds the canisters that read it and **upgrades them in place** —
+ *    stable memory (all of the CDK's state) is kept, the gateway keeps polling, connected clients keep their
+ *    sessions and sequence numbers. A build or upgrade that fails is reported and the running version stays.
+ *
+ * `stop()` ends a running build, closes every server and resolves when their ports are free.
+ *
+ * @example
+ * const session = await startDevSession({ cwd: projectDir, log: (line) => console.error(line) });
+ * session.canisters; // [{ name: 'backend', id: 'lxzze-o7777-77777-aaaaa-cai' }]
+ * await session.stop();
+ */
+import type { Principal } from '@dfinity/principal';
+import { join } from 'node:path';
+import { startGateway, type Gateway, type LogLevel } from '../../gateway/index.ts';
+import { Replica } from '../../replica/index.ts';
+import { serveHttp, type HttpInterface } from '../../replica/http/index.ts';
+import { buildAzleCanister, BuildError, type AzleBuild } from './azle-build.ts';
+import { writeDeclarations, canisterIdVariable } from './declarations.ts';
+import { CanisterDeployer } from './deploy.ts';
+import { updateEnvFile } from './env-file.ts';
+import { servePage, type PageServer } from './page-server.ts';
+import { listenOn, type PortChoice } from './ports.ts';
+import { readProject, selectCanisters, type AzleCanister, type Project } from './project.ts';
+import { SourceWatcher } from './watch.ts';
+
+export interface DevSessionOptions {
+    /** The project folder (dfx.json here or above). */
+    cwd: string;
+    /** dfx.json names of the canisters to run; default: every Azle canister. */
+    canisters?: readonly string[];
+    replicaPort?: PortChoice;
+    gatewayPort?: PortChoice;
+    pagePort?: PortChoice;
+    /** A static frontend folder to serve (with the `/api` proxy and `/config.json`). */
+    frontend?: string;
+    /** Rebuild and upgrade on source changes (default true). */
+    watch?: boolean;
+    /** Gateway log level (default `info`). */
+    gatewayLogLevel?: LogLevel;
+    /** Progress and errors, one line each (default: stderr). */
+    log?: (line: string) => void;
+    /** Called after each reload attempt, with the canister's name and what happened. */
+    onReload?: (event: ReloadEvent) => void;
+    /** Aborting stops the start (a running build is killed, servers closed); `startDevSession` then rejects. */
+    signal?: AbortSignal;
+}
+
+export type ReloadEvent =
+    | { canister: string; outcome: 'upgraded'; buildMs: number; installMs: number; cached: boolean }
+    | { canister: string; outcome: 'failed'; error: string };
+
+export interface DevSession {
+    readonly project: Project;
+    /** The replica's IC HTTP endpoint (`networkUrl` / agent host). */
+    readonly replicaUrl: string;
+    /** The gateway's WebSocket URL. */
+    readonly gatewayUrl: string;
+    /** The page's URL, when a frontend is served. */
+    readonly pageUrl?: string;
+    /** The deployed canisters, in the order given (or dfx.json's). */
+    readonly canisters: readonly { name: string; id: string }[];
+    /** The embedded replica (for direct access: logs, time, stable memory). */
+    readonly replica: Replica;
+    /** Resolves when no rebuild is running or queued (for tests). */
+    idle(): Promise<void>;
+    stop(): Promise<void>;
+}
+
+const DEFAULT_PORTS = { replica: 4943, gateway: 8080, page: 5173 };
+
+/** Starts everything; rejects (with nothing left running) when a port is busy or a canister does not build. */
+export async function startDevSession(options: DevSessionOptions): Promise<DevSession> {
+    const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+    const project = readProject(options.cwd);
+    const selected = selectCanisters(project, options.canisters ?? []);
+    const builds = new AbortController();
+    options.signal?.addEventListener('abort', () => builds.abort(), { once: true });
+    const checkAborted = () => {
+        if (builds.signal.aborted) throw new DevStartAborted();
+    };
+    const cleanups: (() => Promise<void> | void)[] = [];
+    const stopAll = async () => {
+        builds.abort();
+        for (const cleanup of cleanups.reverse()) await cleanup();
+        cleanups.length = 0;
+    };
+
+    try {
+        const replica = await Replica.create({ printLogs: true });
+        const http: HttpInterface = await listenOn(options.replicaPort ?? { port: DEFAULT_PORTS.replica, source: 'default' }, 'replica', (port) => serveHttp(replica, { port, autoProgress: true }), log);
+        cleanups.push(() => http.close());
+        const gateway: Gateway = await listenOn(
+            options.gatewayPort ?? { port: DEFAULT_PORTS.gateway, source: 'default' },
+            'gateway',
+            (port) => startGateway({ icUrl: http.url, rootKey: replica.rootKey, port, logLevel: options.gatewayLogLevel ?? 'info' }),
+            log
+        );
+        cleanups.push(() => gateway.close());
+        const canisterIds: Record<string, string> = {};
+        let page: PageServer | undefined;
+        if (options.frontend !== undefined) {
+            const dir = join(project.root, options.frontend);
+            page = await listenOn(options.pagePort ?? { port: DEFAULT_PORTS.page, source: 'default' }, 'page', (port) => servePage({ dir, port, icUrl: http.url, config: { gatewayUrl: gateway.url, canisters: canisterIds } }), log);
+            cleanups.push(() => page!.close());
+        }
+
+        const deployer = await CanisterDeployer.connect({ icUrl: http.url, rootKey: replica.rootKey, creationRange: replica.canisterRange.start });
+        const running = new Map<string, { canister: AzleCanister; id: Principal; build: AzleBuild }>();
+        for (const canister of selected) {
+            checkAborted();
+            log(`building ${canister.name} (${canister.main}) with azle…`);
+            const started = performance.now();
+            const build = await buildAzleCanister(project, canister, { signal: builds.signal, onOutput: (line) => log(`[azle ${canister.name}] ${line}`) });
+            const id = await deployer.createCanister();
+            await deployer.install(id, build.wasm);
+            running.set(canister.name, { canister, id, build });
+            canisterIds[canister.name] = id.toText();
+            await writeDeclarations({ name: canister.name, candid: build.candid, outDir: join(project.root, canister.declarationsDir), bindings: canister.bindings });
+            log(`${canister.name} deployed as ${id.toText()} in ${seconds(performance.now() - started)}${build.cached ? ' (build cached)' : ''}; declarations in ${canister.declarationsDir}`);
+        }
+        checkAborted();
+        if (project.envFile) {
+            updateEnvFile(join(project.root, project.envFile), {
+                DFX_NETWORK: 'local',
+                ...Object.fromEntries(Object.entries(canisterIds).map(([name, id]) => [canisterIdVariable(name), id])),
+                IC_WEBSOCKET_GATEWAY_URL: gateway.url,
+                IC_REPLICA_URL: http.url
+            });
+        }
+
+        const reloader = new Reloader(project, running, deployer, builds.signal, log, options.onReload);
+        if (options.watch !== false) {
+            const watcher = new SourceWatcher((changed) => reloader.changed(changed));
+            reloader.onInputs = (files) => watcher.watch(files);
+            watcher.watch(reloader.inputs());
+            cleanups.push(() => watcher.close());
+        }
+        cleanups.push(() => reloader.settled());
+
+        return {
+            project,
+            replicaUrl: http.url,
+            gatewayUrl: gateway.url,
+            pageUrl: page?.url,
+            canisters: [...running.values()].map(({ canister, id }) => ({ name: canister.name, id: id.toText() })),
+            replica,
+            idle: () => reloader.settled(),
+            stop: stopAll
+        };
+    } catch (error) {
+        const aborted = builds.signal.aborted;
+        await stopAll();
+        throw aborted ? new DevStartAborted() : error;
+    }
+}
+
+/** `startDevSession` was stopped (its `signal` aborted) before it was ready. */
+export class DevStartAborted extends Error {
+    override readonly name = 'DevStartAborted';
+    constructor() {
+        super('stopped before it was ready');
+    }
+}
+
+/** Rebuilds and upgrades canisters whose inputs changed, one batch at a time. */
+class Reloader {
+    onInputs: (files: string[]) => void = () => undefined;
+    private readonly dirty = new Set<string>();
+    private current: Promise<void> = Promise.resolve();
+    private busy = false;
+    /** Files named by the last failed build of each canister (watched too, so fixing them triggers a rebuild). */
+    private readonly errorFiles = new Map<string, string[]>();
+
+    constructor(
+        private readonly project: Project,
+        private readonly running: Map<string, { canister: AzleCanister; id: Principal; build: AzleBuild }>,
+        private readonly deployer: CanisterDeployer,
+        private readonly signal: AbortSignal,
+        private readonly log: (line: string) => void,
+        private readonly onReload?: (event: ReloadEvent) => void
+    ) {}
+
+    /** Every file a rebuild may depend on. */
+    inputs(): string[] {
+        const files = new Set<string>();
+        for (const { canister, build } of this.running.values()) {
+            for (const file of build.inputs) files.add(file);
+            for (const file of this.errorFiles.get(canister.name) ?? []) files.add(file);
+        }
+        return [...files];
+    }
+
+    changed(files: string[]): void {
+        for (const [name, { build }] of this.running) {
+            const reads = new Set([...build.inputs, ...(this.errorFiles.get(name) ?? [])]);
+            if (files.some((file) => reads.has(file))) this.dirty.add(name);
+        }
+        if (this.dirty.size > 0 && !this.busy) this.current = this.drain();
+    }
+
+    settled(): Promise<void> {
+        return this.current;
+    }
+
+    private async drain(): Promise<void> {
+        this.busy = true;
+        try {
+            while (this.dirty.size > 0 && !this.signal.aborted) {
+                const [name] = this.dirty;
+                this.dirty.delete(name!);
+                await this.reload(this.running.get(name!)!);
+            }
+        } finally {
+            this.busy = false;
+        }
+    }
+
+    private async reload(entry: { canister: AzleCanister; id: Principal; build: AzleBuild }): Promise<void> {
+        const { canister } = entry;
+        const started = performance.now();
+        this.log(`${canister.name}: source changed, rebuilding…`);
+        try {
+            const build = await buildAzleCanister(this.project, canister, { signal: this.signal, onOutput: (line) => this.log(`[azle ${canister.name}] ${line}`) });
+            this.errorFiles.delete(canister.name);
+            const built = performance.now();
+            await this.deployer.install(entry.id, build.wasm, { mode: 'upgrade' });
+            entry.build = build;
+            const installed = performance.now();
+            await writeDeclarations({ name: canister.name, candid: build.candid, outDir: join(this.project.root, canister.declarationsDir), bindings: canister.bindings });
+            this.log(`${canister.name} upgraded in ${seconds(installed - started)} (build ${seconds(built - started)}${build.cached ? ', cached' : ''}, upgrade ${seconds(installed - built)}); clients stay connected`);
+            this.onReload?.({ canister: canister.name, outcome: 'upgraded', buildMs: built - started, installMs: installed - built, cached: build.cached });
+        } catch (error) {
+            if (this.signal.aborted) return;
+            if (error instanceof BuildError) this.errorFiles.set(canister.name, error.files);
+            const message = error instanceof Error ? error.message : String(error);
+            this.log(`${canister.name} was NOT upgraded (the previous version keeps running):\n${message}`);
+            this.onReload?.({ canister: canister.name, outcome: 'failed', error: message });
+        }
+        this.onInputs(this.inputs());
+    }
+}
+
+function seconds(ms: number): string {
+    return `${(ms / 1000).toFixed(1)} s`;
+}
+
