@@ -1,0 +1,48 @@
+// `npm pack` of this package (prepack): bundles src/ with the repository's replica/ and gateway/ into dist/ (ESM,
+// code shared between the entry points split into chunks), and writes the type declarations of the public API to
+// dist/types/. npm packages stay external; each one the bundle imports must be a dependency in package.json.
+import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const dist = join(here, 'dist');
+const pkg = JSON.parse(readFileSync(join(here, 'package.json'), 'utf8'));
+
+rmSync(dist, { recursive: true, force: true });
+const result = await build({
+    entryPoints: { cli: join(here, 'src', 'cli.ts'), index: join(here, 'src', 'index.ts') },
+    outdir: dist,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    packages: 'external',
+    sourcemap: true,
+    metafile: true,
+    logLevel: 'warning'
+});
+
+// Every npm package the bundle imports must be installed with it.
+const declared = new Set([...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.peerDependencies ?? {})]);
+const builtins = new Set(builtinModules);
+const missing = new Set();
+for (const output of Object.values(result.metafile.outputs)) {
+    for (const { path, external } of output.imports) {
+        if (!external || path.startsWith('node:') || builtins.has(path)) continue;
+        const name = path.startsWith('@') ? path.split('/').slice(0, 2).join('/') : path.split('/')[0];
+        if (!declared.has(name)) missing.add(name);
+    }
+}
+if (missing.size > 0) {
+    console.error(`dev/build.mjs: the bundle imports packages that package.json does not list: ${[...missing].join(', ')}`);
+    process.exit(1);
+}
+
+// Declarations of the public API (index.ts and what it references, replica/ and gateway/ included).
+execFileSync(process.execPath, [join(here, '..', 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(here, 'tsconfig.build.json')], { stdio: 'inherit' });
+console.log(`dev/build.mjs: wrote ${Object.keys(result.metafile.outputs).filter((file) => file.endsWith('.js')).length} files to dist/`);
