@@ -14,3 +14,6 @@ export { writeDeclarations, compileCandid, canisterIdVariable, type Declarations
 export { CanisterDeployer, type DeployerOptions, type InstallMode } from './deploy.ts';
 export { servePage, type PageServer, type PageServerOptions, type PageConfig } from './page-server.ts';
 export { PortInUseError, type PortChoice } from './ports.ts';
+export { TestNetwork, TestCanister, type TestNetworkOptions, type CanisterSource, type DeployOptions, type ConnectOptions } from './harness/test-network.ts';
+export { TestClient, type TestClientOptions } from './harness/test-client.ts';
+export { idlFactoryFromCandid } from './harness/candid-idl.ts';
