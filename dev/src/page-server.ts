@@ -4,8 +4,9 @@
  *
  * - `/api/*` is proxied to the replica's IC HTTP interface (as pages served by a dfx replica reach it), so the
  *   page's `networkUrl` / agent `host` is simply its own origin and the replica needs no CORS;
- * - `/config.json` answers `{ gatewayUrl, networkUrl, canisterId?, canisters }` (the ids by dfx.json name;
- *   `canisterId` when there is exactly one canister), unless the folder has a `config.json` of its own.
+ * - `/config.json` answers `{ gatewayUrl, networkUrl, replicaUrl, canisterId?, canisters }`: `networkUrl` is the
+ *   page's origin (through the proxy), `replicaUrl` the replica behind it, `canisters` the ids by dfx.json name and
+ *   `canisterId` the one id when there is exactly one canister; unless the folder has a `config.json` of its own.
  *
  * Everything else is a file of the folder (`/` and folders → their `index.html`); dotfiles and `node_modules` are
  * never served.
@@ -65,7 +66,7 @@ export async function servePage(options: PageServerOptions): Promise<PageServer>
         const path = normalize(decodeURIComponent(new URL(request.url ?? '/', 'http://page').pathname));
         if (path.startsWith('/api/')) return proxy(request, response, options.icUrl);
         if (request.method !== 'GET' && request.method !== 'HEAD') return send(response, 405, 'text/plain', 'GET only\n');
-        void serveFile(root, path, response, () => pageConfig(options.config, url));
+        void serveFile(root, path, response, () => pageConfig(options.config, url, options.icUrl));
     });
     await new Promise<void>((resolveListen, reject) => {
         server.once('error', reject);
@@ -82,11 +83,12 @@ export async function servePage(options: PageServerOptions): Promise<PageServer>
     };
 }
 
-function pageConfig(config: PageConfig, url: string): string {
+function pageConfig(config: PageConfig, url: string, icUrl: string): string {
     const ids = Object.values(config.canisters);
     return JSON.stringify({
         gatewayUrl: config.gatewayUrl,
         networkUrl: url.slice(0, -1),
+        replicaUrl: icUrl,
         ...(ids.length === 1 ? { canisterId: ids[0] } : {}),
         canisters: config.canisters
     });
