@@ -79,7 +79,7 @@ export async function compileCandid(name: string, candid: string): Promise<{ idl
         });
         return {
             idlJs: HEADER(name) + retarget(readFileSync(join(scratch, `${name}.did.js`), 'utf8'), { dropImports: true }),
-            typesTs: HEADER(name) + retarget(readFileSync(join(scratch, `${name}.did.d.ts`), 'utf8'), { dropImports: false })
+            typesTs: HEADER(name) + blobsAsDfx(retarget(readFileSync(join(scratch, `${name}.did.d.ts`), 'utf8'), { dropImports: false }))
         };
     } finally {
         rmSync(scratch, { recursive: true, force: true });
@@ -104,6 +104,15 @@ function retarget(source: string, { dropImports }: { dropImports: boolean }): st
         out.push(line);
     }
     return out.join('\n').replace(/^\n+/, '').replace(/\n{3,}/g, '\n\n').replace(/\n*$/, '\n');
+}
+
+/**
+ * `vec nat8` (blob) as dfx's declarations type it, `Uint8Array | number[]` (bindgen writes `Uint8Array`): clients
+ * typed against dfx's declarations (ic-websocket-js, ic-websocket-client) then accept these actors, and a `number[]`
+ * is still accepted where the canister takes bytes (the Candid encoder takes both).
+ */
+function blobsAsDfx(types: string): string {
+    return types.replace(/\bUint8Array\b(?!\s*\|\s*number\[\])/g, '(Uint8Array | number[])');
 }
 
 /** A JavaScript identifier for the canister's name (dfx.json allows `-`). */
