@@ -23,7 +23,7 @@ import { IDL } from '@dfinity/candid';
 import type { Principal } from '@dfinity/principal';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { startGateway, type Gateway, type LogLevel } from '../../../gateway/index.ts';
+import { startGateway, type Gateway, type GatewayOptions, type LogLevel } from '../../../gateway/index.ts';
 import { Replica } from '../../../replica/index.ts';
 import { serveHttp, type HttpInterface } from '../../../replica/http/index.ts';
 import { buildAzleCanister } from '../azle-build.ts';
@@ -45,6 +45,8 @@ export interface TestNetworkOptions {
     printLogs?: boolean;
     /** Root key seed (deterministic keys and `raw_rand`). */
     seed?: string;
+    /** More gateway options: a `logger` to keep its log, `openTimeoutMs`, `maxFrameBytes`, a fixed `identity`... */
+    gateway?: Omit<GatewayOptions, 'icUrl' | 'rootKey' | 'port'>;
 }
 
 /** What to install: a dfx.json canister name, or a wasm with its interface. */
@@ -69,7 +71,8 @@ export class TestNetwork {
     private constructor(
         /** The embedded replica: direct access to time, logs, stable memory, calls. */
         readonly replica: Replica,
-        private readonly http: HttpInterface,
+        private http: HttpInterface,
+        private readonly live: boolean,
         /** The in-process gateway. */
         readonly gateway: Gateway,
         private readonly agent: HttpAgent,
@@ -86,11 +89,12 @@ export class TestNetwork {
                 rootKey: replica.rootKey,
                 port: 0,
                 pollingIntervalMs: options.pollingIntervalMs ?? 20,
-                logLevel: options.gatewayLogLevel ?? 'warn'
+                logLevel: options.gatewayLogLevel ?? 'warn',
+                ...options.gateway
             });
             const agent = await HttpAgent.create({ host: http.url, shouldFetchRootKey: false });
             agent.rootKey = replica.rootKey;
-            return new TestNetwork(replica, http, gateway, agent, resolve(options.project ?? process.cwd()));
+            return new TestNetwork(replica, http, options.live ?? false, gateway, agent, resolve(options.project ?? process.cwd()));
         } catch (error) {
             await http.close();
             throw error;
@@ -120,6 +124,17 @@ export class TestNetwork {
     /** Moves the replica's clock forward and runs a round: due timers fire (see the module comment on time). */
     async advanceTime(ms: number): Promise<void> {
         await this.replica.advanceTime(ms);
+    }
+
+    /**
+     * An outage of the IC endpoint: the replica's HTTP interface is down for `ms`, then serves again on the same
+     * port. The gateway keeps its clients and retries its polls; clients' calls fail meanwhile.
+     */
+    async interruptHttp(ms: number): Promise<void> {
+        const port = this.http.port;
+        await this.http.close();
+        await new Promise((resolve) => setTimeout(resolve, ms));
+        this.http = await serveHttp(this.replica, { port, autoProgress: this.live });
     }
 
     /** Closes every client, the gateway and the replica's HTTP interface. */

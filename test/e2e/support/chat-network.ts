@@ -1,9 +1,10 @@
 /**
- * A local network for the end-to-end suites: the embedded replica with the chat canister installed, served over
- * the IC HTTP interface on loopback, exactly as `npm start` runs it. Gateways are started by the tests.
+ * A local network for the end-to-end suites, exactly as `npm start` runs it: the chat canister in the embedded
+ * replica, live (clock = wall time), served over the IC HTTP interface. Built on the test harness (`TestNetwork`
+ * from `ic-websocket-dev`); the suites start their own gateways (with loggers and test hooks).
  */
-import { buildCanister, Replica } from '../../../replica/index.ts';
-import { serveHttp } from '../../../replica/http/index.ts';
+import { TestNetwork } from '../../../dev/src/index.ts';
+import type { Replica } from '../../../replica/index.ts';
 
 export interface ChatNetwork {
     replica: Replica;
@@ -17,20 +18,13 @@ export interface ChatNetwork {
 
 /** Builds (cached) and installs the chat canister in a fresh replica and serves it over HTTP. */
 export async function startChatNetwork(): Promise<ChatNetwork> {
-    const wasm = await buildCanister('chat');
-    const replica = await Replica.create();
-    const canisterId = await replica.installCanister({ wasm });
-    let http = await serveHttp(replica, { port: 0, autoProgress: true });
-    const port = http.port;
+    const network = await TestNetwork.start({ live: true });
+    const chat = await network.deploy('chat');
     return {
-        replica,
-        url: http.url,
-        canisterId: canisterId.toText(),
-        async interruptHttp(ms) {
-            await http.close();
-            await new Promise((resolve) => setTimeout(resolve, ms));
-            http = await serveHttp(replica, { port, autoProgress: true });
-        },
-        close: () => http.close()
+        replica: network.replica,
+        url: network.replicaUrl,
+        canisterId: chat.id.toText(),
+        interruptHttp: (ms) => network.interruptHttp(ms),
+        close: () => network.stop()
     };
 }
