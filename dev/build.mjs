@@ -14,7 +14,8 @@ const pkg = JSON.parse(readFileSync(join(here, 'package.json'), 'utf8'));
 
 rmSync(dist, { recursive: true, force: true });
 const result = await build({
-    entryPoints: { cli: join(here, 'src', 'cli.ts'), index: join(here, 'src', 'index.ts') },
+    // azle-worker runs in its own process (under azle's tsx loader), found next to the chunk that starts it.
+    entryPoints: { cli: join(here, 'src', 'cli.ts'), index: join(here, 'src', 'index.ts'), 'azle-worker': join(here, 'src', 'azle-worker.ts') },
     outdir: dist,
     bundle: true,
     splitting: true,

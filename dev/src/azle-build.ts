@@ -5,8 +5,13 @@
  * the dfx.json entry or azle's version changed. Concurrent builds of one canister (vitest workers) build once: one
  * process builds under a lock file, the others wait for its result.
  *
- * Cost (2 cores): a cache check is one esbuild pass (~0.2 s); a build is azle's (~4 s: bundling 0.2 s, two binaryen
- * passes over the 3 MB canister template ~3 s, running the wasm once for its Candid ~0.5 s).
+ * Builds run azle's own build steps in a long-lived worker process (azle-worker.ts: no CLI startup, and a rebuild whose
+ * methods did not change skips one of azle's two assembly passes), or azle's CLI for other azle versions and
+ * experimental canisters; the wasm is azle's, byte for byte, either way (test/dev/azle-build.test.ts).
+ *
+ * Cost (2 cores, idle): a cache check is one esbuild pass (~0.2 s); azle's CLI takes ~4.3 s (startup ~1 s, bundling
+ * 0.2 s, two binaryen passes over the 3 MB canister template ~1.7 + 1.3 s, running the wasm for its Candid 0.5 s);
+ * the worker's rebuild ~2 s. Figures: bench/RESULTS.md.
  *
  * @example
  * const project = readProject('.');
@@ -18,6 +23,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, r
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { buildInWorker } from './azle-worker-client.ts';
 import { ProjectError, type AzleCanister, type Project } from './project.ts';
 
 /** A finished build. */
@@ -30,6 +36,8 @@ export interface AzleBuild {
     inputs: string[];
     /** Whether the result came from the cache (nothing changed since the last build). */
     cached: boolean;
+    /** Whether azle's first assembly pass was skipped because the methods did not change (see azle-worker.ts). */
+    shortcut?: boolean;
 }
 
 /** A canister that does not build: `message` is azle's (or esbuild's) explanation. */
@@ -64,7 +72,14 @@ interface Azle {
     version: string;
     /** `node --import <tsx> <azle>/src/build.ts`, without npx's startup (~1.3 s). */
     command: string[];
+    /** file: URL of azle's tsx loader (undefined: not found, the CLI is run through its bin). */
+    tsxLoader?: string;
 }
+
+/** azle versions whose build steps azle-worker.ts runs (it imports them by path); others are built by azle's CLI. */
+const WORKER_AZLE_VERSIONS = new Set(['0.33.0']);
+/** dfx.json `custom` fields that need azle's experimental mode or its CLI's own handling: such canisters use the CLI. */
+const CLI_ONLY_FIELDS = ['assets', 'build_assets', 'esm_aliases', 'esm_externals'];
 
 interface Manifest {
     key: string;
@@ -72,6 +87,8 @@ interface Manifest {
     inputs: string[];
     /** SHA-256 of the cached wasm: a reader never pairs a manifest with another build's module. */
     wasmSha256: string;
+    /** azle's method metadata of that build (lets the next build skip a pass, see azle-worker.ts). */
+    methodMeta?: unknown;
 }
 
 /**
@@ -98,12 +115,12 @@ export async function buildAzleCanister(project: Project, canister: AzleCanister
     try {
         const hit = readCached(files, key);
         if (hit) return { ...hit, inputs, cached: true };
-        const { wasm, candid } = await runAzleBuild(project, canister, azle, options);
+        const { wasm, candid, methodMeta, shortcut } = await runAzleBuild(project, canister, azle, options, previousMethodMeta(files.manifest));
         const temporary = `${files.wasm}.${process.pid}.tmp`;
         writeFileSync(temporary, wasm);
         renameSync(temporary, files.wasm);
-        writeAtomically(files.manifest, JSON.stringify({ key, candid, inputs, wasmSha256: sha256Hex(wasm) } satisfies Manifest));
-        return { wasm, candid, inputs, cached: false };
+        writeAtomically(files.manifest, JSON.stringify({ key, candid, inputs, wasmSha256: sha256Hex(wasm), methodMeta } satisfies Manifest));
+        return { wasm, candid, inputs, cached: false, shortcut };
     } finally {
         rmSync(files.lock, { force: true });
     }
@@ -121,14 +138,12 @@ function findAzle(root: string): Azle {
     const dir = dirname(packageJson);
     const version = (JSON.parse(readFileSync(packageJson, 'utf8')) as { version: string }).version;
     const cli = join(dir, 'src', 'build.ts');
-    let command: string[];
     try {
-        const tsx = createRequire(packageJson).resolve('tsx');
-        command = [process.execPath, '--import', pathToFileURL(tsx).href, cli];
+        const tsxLoader = pathToFileURL(createRequire(packageJson).resolve('tsx')).href;
+        return { dir, version, command: [process.execPath, '--import', tsxLoader, cli], tsxLoader };
     } catch {
-        command = [join(root, 'node_modules', '.bin', 'azle')];
+        return { dir, version, command: [join(root, 'node_modules', '.bin', 'azle')] };
     }
-    return { dir, version, command };
 }
 
 /**
@@ -189,8 +204,57 @@ function readCached(files: { manifest: string; wasm: string }, key: string): { w
     }
 }
 
-async function runAzleBuild(project: Project, canister: AzleCanister, azle: Azle, { onOutput, signal }: AzleBuildOptions): Promise<{ wasm: Uint8Array; candid: string }> {
+function previousMethodMeta(manifestPath: string): unknown {
+    try {
+        return (JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest).methodMeta;
+    } catch {
+        return undefined;
+    }
+}
+
+/** Whether azle-worker.ts can build this canister (azle 0.33.0, stable mode, automatic Candid). */
+function workerCanBuild(azle: Azle, canister: AzleCanister): boolean {
+    const custom = (canister.entry.custom ?? {}) as Record<string, unknown>;
+    return (
+        azle.tsxLoader !== undefined &&
+        WORKER_AZLE_VERSIONS.has(azle.version) &&
+        process.env.IC_WEBSOCKET_AZLE_CLI !== '1' &&
+        process.env.AZLE_EXPERIMENTAL !== 'true' &&
+        custom.experimental !== true &&
+        custom.candid_gen !== 'custom' &&
+        CLI_ONLY_FIELDS.every((field) => custom[field] === undefined)
+    );
+}
+
+/**
+ * Runs azle's build: in the worker process (azle's own steps, loaded once; see azle-worker.ts) when it can, else
+ * azle's CLI. Both write `.azle/<name>/<name>.wasm` and the `.did`, byte for byte the same.
+ */
+async function runAzleBuild(
+    project: Project,
+    canister: AzleCanister,
+    azle: Azle,
+    { onOutput, signal }: AzleBuildOptions,
+    previous?: unknown
+): Promise<{ wasm: Uint8Array; candid: string; methodMeta?: unknown; shortcut?: boolean }> {
     const candidPath = join(project.root, '.azle', canister.name, `${canister.name}.did`);
+    const wasmPath = join(project.root, '.azle', canister.name, `${canister.name}.wasm`);
+    if (workerCanBuild(azle, canister)) {
+        let methodMeta: unknown;
+        let shortcut: boolean;
+        try {
+            ({ methodMeta, shortcut } = await buildInWorker(
+                { root: project.root, azleDir: azle.dir, tsxLoader: azle.tsxLoader! },
+                { name: canister.name, config: { ...canister.entry }, candidPath, previousMethodMeta: previous },
+                onOutput,
+                signal
+            ));
+        } catch (error) {
+            if (signal?.aborted) throw error;
+            throw new BuildError(canister.name, `${canister.name} does not build (azle build):\nAzle BuildError: ${(error as Error).message}`);
+        }
+        return { wasm: new Uint8Array(readFileSync(wasmPath)), candid: readFileSync(candidPath, 'utf8'), methodMeta, shortcut };
+    }
     const [command, ...args] = azle.command;
     const output: string[] = [];
     const code = await new Promise<number | null>((resolveExit, reject) => {
@@ -220,7 +284,6 @@ async function runAzleBuild(project: Project, canister: AzleCanister, azle: Azle
         const text = output.join('\n').trim() || `azle build exited with code ${code}`;
         throw new BuildError(canister.name, `${canister.name} does not build (azle build):\n${text}`);
     }
-    const wasmPath = join(project.root, '.azle', canister.name, `${canister.name}.wasm`);
     if (!existsSync(wasmPath)) throw new BuildError(canister.name, `azle build ${canister.name} succeeded but wrote no ${relative(project.root, wasmPath)}`);
     return { wasm: new Uint8Array(readFileSync(wasmPath)), candid: readFileSync(candidPath, 'utf8') };
 }

@@ -23,6 +23,7 @@ import { startGateway, type Gateway, type LogLevel } from '../../gateway/index.t
 import { Replica } from '../../replica/index.ts';
 import { serveHttp, type HttpInterface } from '../../replica/http/index.ts';
 import { buildAzleCanister, BuildError, type AzleBuild } from './azle-build.ts';
+import { stopAzleWorkers } from './azle-worker-client.ts';
 import { writeDeclarations, canisterIdVariable } from './declarations.ts';
 import { CanisterDeployer } from './deploy.ts';
 import { updateEnvFile } from './env-file.ts';
@@ -86,7 +87,7 @@ export async function startDevSession(options: DevSessionOptions): Promise<DevSe
     const checkAborted = () => {
         if (builds.signal.aborted) throw new DevStartAborted();
     };
-    const cleanups: (() => Promise<void> | void)[] = [];
+    const cleanups: (() => Promise<void> | void)[] = [() => stopAzleWorkers()];
     const stopAll = async () => {
         builds.abort();
         for (const cleanup of cleanups.reverse()) await cleanup();
@@ -235,7 +236,8 @@ class Reloader {
             entry.build = build;
             const installed = performance.now();
             await writeDeclarations({ name: canister.name, candid: build.candid, outDir: join(this.project.root, canister.declarationsDir), bindings: canister.bindings });
-            this.log(`${canister.name} upgraded in ${seconds(installed - started)} (build ${seconds(built - started)}${build.cached ? ', cached' : ''}, upgrade ${seconds(installed - built)}); clients stay connected`);
+            const how = build.cached ? ', cached' : build.shortcut ? ', methods unchanged: one assembly pass' : '';
+            this.log(`${canister.name} upgraded in ${seconds(installed - started)} (build ${seconds(built - started)}${how}, upgrade ${seconds(installed - built)}); clients stay connected`);
             this.onReload?.({ canister: canister.name, outcome: 'upgraded', buildMs: built - started, installMs: installed - built, cached: build.cached });
         } catch (error) {
             if (this.signal.aborted) return;
