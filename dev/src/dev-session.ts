@@ -4,8 +4,9 @@
  * 1. reads dfx.json and picks the Azle canisters (all, or those named);
  * 2. starts the embedded replica, live (clock = wall time, timers fire), on the IC HTTP interface, then the gateway
  *    and, with `frontend`, the page server — every port is bound before anything is built, so a busy port fails fast;
- * 3. builds each canister with the project's azle (cached by inputs), deploys it through the management canister
- *    (chunked: Azle modules exceed the ingress limit) and writes its declarations (and the env file);
+ * 3. builds each canister with the project's azle (cached by inputs), installs it in the replica (in process: no
+ *    ingress limit to chunk around, and no HTTP, CBOR or response certificates on the way; controller: anonymous, so
+ *    dfx-style tools can manage it over HTTP) and writes its declarations (and the env file);
  * 4. watches the builds' input files: a change rebuilds the canisters that read it and **upgrades them in place** —
  *    stable memory (all of the CDK's state) is kept, the gateway keeps polling, connected clients keep their
  *    sessions and sequence numbers. A build or upgrade that fails is reported and the running version stays.
@@ -25,7 +26,6 @@ import { serveHttp, type HttpInterface } from '../../replica/http/index.ts';
 import { buildAzleCanister, BuildError, type AzleBuild } from './azle-build.ts';
 import { stopAzleWorkers } from './azle-worker-client.ts';
 import { writeDeclarations, canisterIdVariable } from './declarations.ts';
-import { CanisterDeployer } from './deploy.ts';
 import { updateEnvFile } from './env-file.ts';
 import { servePage, type PageServer } from './page-server.ts';
 import { listenOn, type PortChoice } from './ports.ts';
@@ -113,15 +113,13 @@ export async function startDevSession(options: DevSessionOptions): Promise<DevSe
             cleanups.push(() => page!.close());
         }
 
-        const deployer = await CanisterDeployer.connect({ icUrl: http.url, rootKey: replica.rootKey, creationRange: replica.canisterRange.start });
         const running = new Map<string, { canister: AzleCanister; id: Principal; build: AzleBuild }>();
         for (const canister of selected) {
             checkAborted();
             log(`building ${canister.name} (${canister.main}) with azle…`);
             const started = performance.now();
             const build = await buildAzleCanister(project, canister, { signal: builds.signal, onOutput: (line) => log(`[azle ${canister.name}] ${line}`) });
-            const id = await deployer.createCanister();
-            await deployer.install(id, build.wasm);
+            const id = await replica.installCanister({ wasm: build.wasm });
             running.set(canister.name, { canister, id, build });
             canisterIds[canister.name] = id.toText();
             await writeDeclarations({ name: canister.name, candid: build.candid, outDir: join(project.root, canister.declarationsDir), bindings: canister.bindings });
@@ -137,7 +135,7 @@ export async function startDevSession(options: DevSessionOptions): Promise<DevSe
             });
         }
 
-        const reloader = new Reloader(project, running, deployer, builds.signal, log, options.onReload);
+        const reloader = new Reloader(project, running, replica, builds.signal, log, options.onReload);
         if (options.watch !== false) {
             const watcher = new SourceWatcher((changed) => reloader.changed(changed));
             reloader.onInputs = (files) => watcher.watch(files);
@@ -183,7 +181,7 @@ class Reloader {
     constructor(
         private readonly project: Project,
         private readonly running: Map<string, { canister: AzleCanister; id: Principal; build: AzleBuild }>,
-        private readonly deployer: CanisterDeployer,
+        private readonly replica: Replica,
         private readonly signal: AbortSignal,
         private readonly log: (line: string) => void,
         private readonly onReload?: (event: ReloadEvent) => void
@@ -232,7 +230,7 @@ class Reloader {
             const build = await buildAzleCanister(this.project, canister, { signal: this.signal, onOutput: (line) => this.log(`[azle ${canister.name}] ${line}`) });
             this.errorFiles.delete(canister.name);
             const built = performance.now();
-            await this.deployer.install(entry.id, build.wasm, { mode: 'upgrade' });
+            await this.replica.upgradeCanister(entry.id, build.wasm);
             entry.build = build;
             const installed = performance.now();
             await writeDeclarations({ name: canister.name, candid: build.candid, outDir: join(this.project.root, canister.declarationsDir), bindings: canister.bindings });
