@@ -28,11 +28,36 @@ const result = await build({
     logLevel: 'warning'
 });
 
+// The replica's engine thread (replica/thread/engine-worker.mjs, started as a Worker from
+// new URL('./engine-worker.mjs', import.meta.url)): bundled next to the chunks. In the repository it registers tsx
+// for the TypeScript sources; bundled, there are none, so its `register` is a no-op here.
+const engineWorker = await build({
+    entryPoints: [join(here, '..', 'replica', 'thread', 'engine-worker.mjs')],
+    outfile: join(dist, 'engine-worker.mjs'),
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    packages: 'external',
+    sourcemap: true,
+    metafile: true,
+    logLevel: 'warning',
+    plugins: [
+        {
+            name: 'no tsx in the bundle',
+            setup(build) {
+                build.onResolve({ filter: /^tsx\/esm\/api$/ }, () => ({ path: 'tsx', namespace: 'no-tsx' }));
+                build.onLoad({ filter: /.*/, namespace: 'no-tsx' }, () => ({ contents: 'export function register() {}', loader: 'js' }));
+            }
+        }
+    ]
+});
+
 // Every npm package the bundle imports must be installed with it.
 const declared = new Set([...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.peerDependencies ?? {})]);
 const builtins = new Set(builtinModules);
 const missing = new Set();
-for (const output of Object.values(result.metafile.outputs)) {
+for (const output of [...Object.values(result.metafile.outputs), ...Object.values(engineWorker.metafile.outputs)]) {
     for (const { path, external } of output.imports) {
         if (!external || path.startsWith('node:') || builtins.has(path)) continue;
         const name = path.startsWith('@') ? path.split('/').slice(0, 2).join('/') : path.split('/')[0];

@@ -96,6 +96,7 @@ export async function startDevSession(options: DevSessionOptions): Promise<DevSe
 
     try {
         const replica = await Replica.create({ printLogs: true });
+        cleanups.push(() => replica.close());
         const http: HttpInterface = await listenOn(options.replicaPort ?? { port: DEFAULT_PORTS.replica, source: 'default' }, 'replica', (port) => serveHttp(replica, { port, autoProgress: true }), log);
         cleanups.push(() => http.close());
         const gateway: Gateway = await listenOn(

@@ -97,6 +97,7 @@ export class TestNetwork {
             return new TestNetwork(replica, http, options.live ?? false, gateway, agent, resolve(options.project ?? process.cwd()));
         } catch (error) {
             await http.close();
+            replica.close();
             throw error;
         }
     }
@@ -142,6 +143,7 @@ export class TestNetwork {
         await Promise.all([...this.clients].map((client) => client.close(2000).catch(() => undefined)));
         await this.gateway.close();
         await this.http.close();
+        this.replica.close();
     }
 
     /** @internal */
