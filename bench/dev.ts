@@ -143,6 +143,35 @@ async function azlePhases(): Promise<Record<string, number>> {
     }
 }
 
+type Reload = { total: number; build: number; upgrade: number; cpu: number };
+
+/** RUNS edits of the canister, each awaited until `upgraded bench`. */
+async function reloadSeries(dev: Running, tag: string): Promise<Reload[]> {
+    const reloads: Reload[] = [];
+    for (let run = 1; run <= RUNS; run++) {
+        const from = dev.lines.length;
+        const logFrom = dev.stderr.length;
+        const cpuBefore = cpuSeconds(dev.pid);
+        const t = performance.now();
+        writeFileSync(source, withWelcome(`welcome ${tag} ${run}`));
+        const total = (await dev.waitFor(/^upgraded bench$/, from)) - t;
+        const cpu = (cpuSeconds(dev.pid) - cpuBefore) * 1000;
+        const detail = dev.stderr.slice(logFrom).join('\n').match(/build ([\d.]+) s.*upgrade ([\d.]+) s/);
+        reloads.push({ total, build: Number(detail?.[1]) * 1000, upgrade: Number(detail?.[2]) * 1000, cpu });
+    }
+    return reloads;
+}
+
+function reloadRows(label: string, reloads: Reload[]): string[] {
+    const totals = reloads.map((r) => r.total);
+    return [
+        `| reload (${label}): edit to "upgraded", median of ${RUNS} (min–max) | ${s(median(totals))} (${s(Math.min(...totals))}–${s(Math.max(...totals))}) |`,
+        `| … CPU time (ic-websocket dev + azle worker or CLI), median | ${s(median(reloads.map((r) => r.cpu)))} |`,
+        `| … rebuild (esbuild inputs + azle), median | ${s(median(reloads.map((r) => r.build)))} |`,
+        `| … upgrade (in process: metering, compile, pre/post_upgrade), median | ${s(median(reloads.map((r) => r.upgrade)))} |`
+    ];
+}
+
 async function main(): Promise<void> {
     console.log(`bench/dev.ts: ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
     execFileSync(process.execPath, [join(PROJECT_ROOT, 'dev', 'build.mjs')], { stdio: 'ignore' });
@@ -163,19 +192,12 @@ async function main(): Promise<void> {
         t = performance.now();
         dev = startDev(env);
         const warm = (await dev.waitFor(/^ready$/)) - t;
-
-        const reloads: { total: number; build: number; upgrade: number; cpu: number }[] = [];
-        for (let run = 1; run <= RUNS; run++) {
-            const from = dev.lines.length;
-            const logFrom = dev.stderr.length;
-            const cpuBefore = cpuSeconds(dev.pid);
-            t = performance.now();
-            writeFileSync(source, withWelcome(`welcome ${run}`));
-            const total = (await dev.waitFor(/^upgraded bench$/, from)) - t;
-            const cpu = (cpuSeconds(dev.pid) - cpuBefore) * 1000;
-            const detail = dev.stderr.slice(logFrom).join('\n').match(/build ([\d.]+) s.*upgrade ([\d.]+) s/);
-            reloads.push({ total, build: Number(detail?.[1]) * 1000, upgrade: Number(detail?.[2]) * 1000, cpu });
-        }
+        const reloads = await reloadSeries(dev, 'worker');
+        await dev.stop();
+        // The same with azle's CLI for every build (as before the worker), in the same conditions.
+        dev = startDev({ ...env, IC_WEBSOCKET_AZLE_CLI: '1' });
+        await dev.waitFor(/^ready$/);
+        const cliReloads = await reloadSeries(dev, 'cli');
         await dev.stop();
 
         const phases = await azlePhases();
@@ -186,10 +208,8 @@ async function main(): Promise<void> {
         console.log(`\n| step | time |\n|---|---|`);
         console.log(`| cold start to ready (azle build, no caches) | ${s(cold)} (CPU ${s(coldCpu)}) |`);
         console.log(`| warm start to ready (build cached) | ${s(warm)} |`);
-        console.log(`| reload: edit to "upgraded", median of ${RUNS} (min–max) | ${s(median(reloads.map((r) => r.total)))} (${s(Math.min(...reloads.map((r) => r.total)))}–${s(Math.max(...reloads.map((r) => r.total)))}) |`);
-        console.log(`| reload: CPU time of ic-websocket dev and its azle worker, median | ${s(median(reloads.map((r) => r.cpu)))} |`);
-        console.log(`| … of which rebuild (esbuild inputs + azle's steps in the worker), median | ${s(median(reloads.map((r) => r.build)))} |`);
-        console.log(`| … of which upgrade (in process: metering, compile, pre/post_upgrade), median | ${s(median(reloads.map((r) => r.upgrade)))} |`);
+        for (const row of reloadRows("azle's steps in the worker", reloads)) console.log(row);
+        for (const row of reloadRows("azle's CLI, IC_WEBSOCKET_AZLE_CLI=1", cliReloads)) console.log(row);
         console.log(`| \`azle build\` through its bin (npx tsx startup included) | ${s(azleCli)} |`);
         for (const [name, ms] of Object.entries(phases)) console.log(`| azle phase: ${name} | ${s(ms)} |`);
         console.log(`\nload average after: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
