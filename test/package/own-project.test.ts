@@ -260,6 +260,31 @@ describe('ic-websocket dev', () => {
     });
 });
 
+describe('ic-websocket replica and ic-websocket gateway', () => {
+    it('run from the package: a replica on the IC HTTP interface, and a gateway relaying to it', async () => {
+        const replica = start(bin(), ['replica', '--http-port', '0'], project);
+        const [httpLine] = (await replica.line(/^http interface: /)).slice(-1);
+        const replicaUrl = httpLine!.replace('http interface: ', '');
+        expect((await fetch(new URL('/api/v2/status', replicaUrl))).status).toBe(200);
+
+        const gateway = start(bin(), ['gateway', '--ic-url', replicaUrl, '--port', '0'], project);
+        const deadline = Date.now() + 60_000;
+        let gatewayUrl: string | undefined;
+        while (!gatewayUrl && Date.now() < deadline) {
+            gatewayUrl = gateway.stderr().match(/listening on (ws:\/\/127\.0\.0\.1:\d+)/)?.[1];
+            if (!gatewayUrl) await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        expect(gatewayUrl, gateway.stderr()).toBeDefined();
+        expect(await (await fetch(`${gatewayUrl!.replace('ws://', 'http://')}/health`)).json()).toMatchObject({ status: 'ok', icUrl: replicaUrl });
+
+        for (const started of [gateway, replica]) {
+            process.kill(started.child.pid!, 'SIGTERM');
+            await started.exited;
+            expect(await groupGone(started.child.pid!)).toBe(true);
+        }
+    }, INSTALL_TIMEOUT_MS);
+});
+
 describe('ic-websocket dev on bad input', () => {
     it('without dfx.json: says so, exits 1', async () => {
         const empty = mkdtempSync(join(tmpdir(), 'ic-websocket-empty-'));
