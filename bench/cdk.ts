@@ -1,7 +1,12 @@
 /**
  * Benchmarks of the CDK in IC instructions (the replica's metering), on the real test canister wasm:
- * ws_open, ws_message, send with 0 / 1k / 10k queued messages, a 50-message ws_get_messages, broadcast to 100 and
- * 1,000 clients (10,000 with --big), and post_upgrade with 10k queued messages.
+ * - lone calls: ws_open, ws_message, and a lone `send` at 1, 1k and 10k queued messages (100k with --big), each
+ *   20 calls reported as mean, median and spread (min–max), plus 20 sends that each also delete 5 expired messages;
+ * - a batch of 100 sends and broadcasts to 100 and 1,000 clients (10,000 with --big), per message;
+ * - ws_get_messages returning 50 messages, and the idle poll;
+ * - post_upgrade at 1k and 10k queued messages (100k with --big);
+ * - library baselines (bench/canisters/baselines): our SHA-256 and Candid codec against @noble/hashes and
+ *   IDL.encode/IDL.decode, measured inside a canister.
  *
  * Figures include Azle's per-call overhead (Candid decoding, QuickJS entry), which is what a canister pays.
  * Run: node --import tsx bench/cdk.ts [--big]
@@ -17,6 +22,7 @@ import {
 } from '../src/types.ts';
 
 const big = process.argv.includes('--big');
+const ACK_INTERVAL_MS = 300_000;
 const AppMessage = IDL.Record({ text: IDL.Text });
 const appMessage = (text: string) => new Uint8Array(IDL.encode([AppMessage], [{ text }]));
 const BroadcastResultIdl = IDL.Record({ sent: IDL.Nat32, deferred: IDL.Nat32 });
@@ -32,7 +38,7 @@ function nextPrincipal(): Principal {
 
 const replica = await Replica.create({ seed: 'bench-cdk' });
 const wasm = await buildCanister('test_canister');
-const initArg = new Uint8Array(IDL.encode([IDL.Nat64, IDL.Nat64], [50n, 300_000n]));
+const initArg = new Uint8Array(IDL.encode([IDL.Nat64, IDL.Nat64], [50n, BigInt(ACK_INTERVAL_MS)]));
 const canister = await replica.installCanister({ wasm, arg: initArg });
 
 async function update(method: string, types: IDL.Type[], args: unknown[], sender = Principal.anonymous()): Promise<{ value: unknown; instructions: bigint }> {
@@ -46,13 +52,22 @@ const open = (client: Principal, gateway: Principal) =>
     update('ws_open', [CanisterWsOpenArgumentsIdl], [{ client_nonce: 1n, gateway_principal: gateway }], client);
 const send = (client: Principal, messages: Uint8Array[]) => update('send', [IDL.Principal, IDL.Vec(IDL.Vec(IDL.Nat8))], [client, messages]);
 
-const mean = (values: bigint[]) => values.reduce((sum, value) => sum + value, 0n) / BigInt(values.length);
-const median = (values: bigint[]) => [...values].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))[Math.floor(values.length / 2)];
 const rows: [string, string, string][] = [];
 const fmt = (n: bigint | number) => Number(n).toLocaleString('en-US');
 function record(what: string, instructions: bigint, note = ''): void {
     rows.push([what, fmt(instructions), note]);
     console.error(`${what}: ${fmt(instructions)} ${note}`);
+}
+
+/** Mean as the figure; median, min–max and the largest deviation from the median in the note. */
+function recordSamples(what: string, samples: bigint[], note: string): void {
+    const sorted = [...samples].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const mean = samples.reduce((sum, value) => sum + value, 0n) / BigInt(samples.length);
+    const median = sorted[Math.floor(sorted.length / 2)];
+    const min = sorted[0];
+    const max = sorted[sorted.length - 1];
+    const deviation = Math.max(Number(median - min), Number(max - median)) / Number(median);
+    record(what, mean, `${note}; median ${fmt(median)}, ${fmt(min)}–${fmt(max)} (±${(deviation * 100).toFixed(0)}% of median)`);
 }
 
 // ws_open and ws_message over 20 fresh clients on one gateway.
@@ -65,17 +80,15 @@ for (let i = 0; i < 20; i++) {
     const msg = { client_key: { client_principal: client, client_nonce: 1n }, sequence_num: 1n, timestamp: 0n, is_service_message: false, content: appMessage(`hello ${i}`) };
     messages.push((await update('ws_message', [CanisterWsMessageArgumentsIdl, IDL.Opt(IDL.Null)], [{ msg }, []], client)).instructions);
 }
-// A lone call re-hashes the path from its new key to the root, whose length varies with the treap's shape (message
-// hashes include timestamps), so the mean over 20 is reported: the median of a few varied by ±30% between runs.
-record('ws_open', mean(opens), 'mean of 20');
-record('ws_message (app message, 12 B)', median(messages), 'median of 20');
+recordSamples('ws_open', opens, '20 clients');
+recordSamples('ws_message (app message, 12 B)', messages, '20 clients');
 
-// send with 0, 1k and 10k messages queued on the client's gateway (one 40-byte message per call).
+// Lone sends at growing queue sizes on gateway B, one 40-byte message per call.
 const gatewayB = nextPrincipal();
 const sender = nextPrincipal();
 await open(sender, gatewayB);
 const payload = appMessage('x'.repeat(32));
-let queued = 1;
+let queued = 21; // 20 OpenMessages on gateway A, 1 on gateway B
 async function fillTo(target: number): Promise<void> {
     while (queued < target) {
         const batch = Math.min(500, target - queued);
@@ -83,31 +96,46 @@ async function fillTo(target: number): Promise<void> {
         queued += batch;
     }
 }
-async function measureSend(label: string): Promise<void> {
+async function measureSends(label: string, note = '40 B message'): Promise<void> {
     const samples: bigint[] = [];
     for (let i = 0; i < 20; i++) samples.push((await send(sender, [payload])).instructions);
     queued += 20;
-    record(label, mean(samples), 'mean of 20, 40 B message');
+    recordSamples(label, samples, note);
 }
-await measureSend('send, 1 queued message');
+/** post_upgrade: the test canister logs performance_counter(1) at its end (Azle's module evaluation included). */
+async function measureUpgrade(): Promise<void> {
+    await replica.upgradeCanister(canister, wasm, { arg: initArg });
+    const line = replica.logs(canister).filter((entry) => entry.includes('post_upgrade instructions')).pop() ?? '';
+    record(`post_upgrade, ${fmt(queued)} queued messages`, BigInt(/(\d+)/.exec(line)?.[1] ?? '0'), 'limit 300B');
+}
+
+await measureSends('send, 1 queued message');
 await fillTo(1_000);
-await measureSend('send, 1k queued messages');
+await measureSends('send, 1k queued messages');
 const batchOf100 = await send(sender, Array.from({ length: 100 }, () => payload));
 queued += 100;
 record('send of 100 messages in one call, per message', batchOf100.instructions / 100n, '1.1k queued');
+await measureUpgrade();
 await fillTo(10_000);
-await measureSend('send, 10k queued messages');
+await measureSends('send, 10k queued messages');
 
-// ws_get_messages returning 50 messages (from the middle of the 10k queue).
+// ws_get_messages returning 50 messages (from the middle of the 10k queue), and the idle poll.
 const poll = await replica.query(canister, 'ws_get_messages', new Uint8Array(IDL.encode([CanisterWsGetMessagesArgumentsIdl], [{ nonce: 5_000n }])), { sender: gatewayB });
 record('ws_get_messages, 50 messages (10k queued)', poll.instructions, `reply ${fmt(poll.reply.length)} B`);
-const emptyPoll = await replica.query(canister, 'ws_get_messages', new Uint8Array(IDL.encode([CanisterWsGetMessagesArgumentsIdl], [{ nonce: 20_000n }])), { sender: gatewayB });
+const emptyPoll = await replica.query(canister, 'ws_get_messages', new Uint8Array(IDL.encode([CanisterWsGetMessagesArgumentsIdl], [{ nonce: 1_000_000n }])), { sender: gatewayB });
 record('ws_get_messages, nothing new', emptyPoll.instructions, 'the 100 ms idle poll');
+await measureUpgrade();
 
-// post_upgrade with 10k queued messages: the test canister logs performance_counter(1) at its end.
-await replica.upgradeCanister(canister, wasm, { arg: initArg });
-const upgradeLine = replica.logs(canister).filter((line) => line.includes('post_upgrade instructions')).pop() ?? '';
-record(`post_upgrade, ${fmt(queued + 20)} queued messages`, BigInt(/(\d+)/.exec(upgradeLine)?.[1] ?? '0'), 'rebuilds the certified tree');
+if (big) {
+    await fillTo(100_000);
+    await measureSends('send, 100k queued messages');
+    await measureUpgrade();
+}
+
+// Once every queued message is older than the ack interval, each send also deletes the 5 oldest (spec §2.8).
+await replica.advanceTime(ACK_INTERVAL_MS + 1); // the ack round runs (and deletes some) first
+queued += 22;
+await measureSends(`send deleting 5 expired messages, ${big ? '100k' : '10k'} queued`, 'each call queues 1 and deletes 5');
 
 // Broadcast to 100, 1,000 (and 10,000) clients, each on a fresh gateway's queue.
 const StateIdl = IDL.Record({ clients: IDL.Vec(IDL.Principal), gateways: IDL.Vec(IDL.Tuple(IDL.Principal, IDL.Nat32, IDL.Nat32)), events: IDL.Vec(IDL.Text) });
@@ -136,10 +164,33 @@ async function measureBroadcast(clients: number): Promise<void> {
         rows.push([`  … remaining ${fmt(deferred)} recipients`, '—', `served by timer messages within ${rounds} round(s)`]);
     }
 }
-await measureBroadcast(80); // + the 21 already connected = 101
+await measureBroadcast(79); // + the 22 already connected = 101
 await measureBroadcast(900);
 if (big) await measureBroadcast(9_000);
+
+// Library baselines, measured inside a canister.
+const baselines = await replica.installCanister({ wasm: await buildCanister('bench_baselines'), arg: new Uint8Array(IDL.encode([], [])) });
+const CostIdl = IDL.Vec(IDL.Record({ name: IDL.Text, ours: IDL.Nat64, library: IDL.Nat64 }));
+type Cost = { name: string; ours: bigint; library: bigint };
+async function baseline(method: string, types: IDL.Type[] = [], args: unknown[] = []): Promise<Cost[]> {
+    const { reply } = await replica.query(baselines, method, new Uint8Array(IDL.encode(types, args)));
+    return IDL.decode([CostIdl], reply)[0] as unknown as Cost[];
+}
+const [one] = await baseline('sha256', [IDL.Nat32], [1]);
+const [nine] = await baseline('sha256', [IDL.Nat32], [9]);
+const perBlock = (a: bigint, b: bigint) => (b - a) / 8n;
+const baselineRows: [string, string, string, string][] = [
+    ['SHA-256, one 64-byte block (one call)', fmt(one.ours), fmt(one.library), `${(Number(one.library) / Number(one.ours)).toFixed(1)}×`],
+    ['SHA-256, per further block', fmt(perBlock(one.ours, nine.ours)), fmt(perBlock(one.library, nine.library)), `${(Number(perBlock(one.library, nine.library)) / Number(perBlock(one.ours, nine.ours))).toFixed(1)}×`]
+];
+for (const cost of await baseline('candid')) {
+    baselineRows.push([cost.name, fmt(cost.ours), fmt(cost.library), `${(Number(cost.library) / Number(cost.ours)).toFixed(1)}×`]);
+}
 
 console.log('| operation | IC instructions | notes |');
 console.log('|---|---:|---|');
 for (const [what, count, note] of rows) console.log(`| ${what} | ${count} | ${note} |`);
+console.log('');
+console.log('| baseline (inside a canister) | ours | library | library / ours |');
+console.log('|---|---:|---:|---:|');
+for (const [what, ours, library, ratio] of baselineRows) console.log(`| ${what} | ${ours} | ${library} | ${ratio} |`);

@@ -1,17 +1,17 @@
 /**
  * `IcWebSocket`: the object an Azle canister creates once at module level to get WebSockets.
  */
-import { clearTimer, IDL, inReplicatedExecution, msgArgData, msgCaller, msgMethodName, performanceCounter, setTimer, setTimerInterval } from 'azle';
+import { IDL, inReplicatedExecution, msgArgData, msgCaller, msgMethodName, performanceCounter } from 'azle';
 import type { Principal } from '@dfinity/principal';
-import { INSTRUCTION_BUDGET, CLIENT_KEEP_ALIVE_TIMEOUT_MS, LOG_PREFIX } from './constants';
+import { Broadcasts } from './broadcasts';
+import { INSTRUCTION_BUDGET } from './constants';
 import type { WsResult } from './errors';
 import { decodeAppMessage, prepareCandidTemplates } from './candid_codec';
 import { icEnvironment } from './ic_environment';
 import { inspectWsCall, type InspectMessageOptions } from './inspect_message';
 import { createWsMethods, type WsEndpoints } from './methods';
-import { ackTimerSeconds, resolveParams, type WsParamsInput } from './params';
+import { resolveParams, type WsParamsInput } from './params';
 import {
-    broadcastToClients,
     closeClient,
     connectedClients,
     gatewayInfos,
@@ -22,15 +22,16 @@ import {
 } from './protocol/app_api';
 import { currentClientKey } from './protocol/clients';
 import { WsContext, type WsCallbacks } from './protocol/context';
-import { rebuildCertTree, wipe } from './protocol/lifecycle';
-import { checkKeepAlive, sendAcksToClients } from './protocol/timers';
+import { wipe } from './protocol/lifecycle';
 import { wsClose } from './protocol/ws_close';
 import { wsGetMessages } from './protocol/ws_get_messages';
 import { wsMessage } from './protocol/ws_message';
 import { wsOpen } from './protocol/ws_open';
+import { CertifiedQueue } from './queue/certified_queue';
 import { PendingBroadcasts } from './state/pending_broadcasts';
 import { StableKvMap } from './state/stable_kv';
 import { WsStore } from './state/store';
+import { TimerSchedule } from './timer_schedule';
 
 /** Argument of `onOpen` and `onClose`. */
 export type OnOpenArgs = { clientPrincipal: Principal };
@@ -101,28 +102,26 @@ export class IcWebSocket<T> {
     readonly methods: ReturnType<typeof createWsMethods>;
     private readonly ctx: WsContext;
     private readonly appMessage: IDL.Type;
-    private readonly pending: PendingBroadcasts;
-    private readonly outOfBudget: () => boolean;
-    private ackTimer: bigint | undefined;
-    /** Whether the heap state (certified tree, Candid templates) was rebuilt since this module was evaluated. */
+    private readonly broadcasts: Broadcasts;
+    private readonly timers: TimerSchedule;
+    /** Whether init ran since this module was evaluated (i.e. since the install or upgrade). */
     private initialized = false;
-    private timerGeneration = 0;
-    private broadcastTimer: bigint | undefined;
 
     constructor(options: IcWebSocketOptions<T>) {
         this.appMessage = options.appMessage;
         const budget = options.instructionBudget ?? INSTRUCTION_BUDGET;
-        this.outOfBudget = () => performanceCounter(0) > (typeof budget === 'function' ? budget() : budget);
         const ids = { ...DEFAULT_MEMORY_IDS, ...options.memoryIds };
         checkMemoryIds(ids);
+        const outOfBudget = () => performanceCounter(0) > (typeof budget === 'function' ? budget() : budget);
         const store = new WsStore({
             clients: new StableKvMap(ids.clients),
             principals: new StableKvMap(ids.principals),
-            gateways: new StableKvMap(ids.gateways),
-            messages: new StableKvMap(ids.messages)
+            gateways: new StableKvMap(ids.gateways)
         });
-        this.pending = new PendingBroadcasts(new StableKvMap(ids.pendingBroadcasts));
-        this.ctx = new WsContext(store, icEnvironment, resolveParams(options), this.callbacksOf(options));
+        const queue = new CertifiedQueue(new StableKvMap(ids.messages), (data) => icEnvironment.setCertifiedData(data));
+        this.ctx = new WsContext(store, queue, icEnvironment, resolveParams(options), this.callbacksOf(options));
+        this.broadcasts = new Broadcasts(this.ctx, new PendingBroadcasts(new StableKvMap(ids.pendingBroadcasts)), outOfBudget);
+        this.timers = new TimerSchedule(this.ctx, outOfBudget);
         this.methods = createWsMethods(this.endpoints(), options.appMessage);
         // Module-level code runs (replicated) on every install and upgrade, and (not replicated) at build time:
         // initializing here means a canister that forgets `ws.init()` in `@postUpgrade` still serves valid
@@ -134,10 +133,10 @@ export class IcWebSocket<T> {
      * Applies params (overriding the constructor's) and (re)arms the ack timer. Throws (traps) if
      * `sendAckIntervalMs <= 60 000`.
      *
-     * The constructor already initializes on every install and upgrade (it runs at module level): it rebuilds the
-     * certified tree from stable memory, sets the certified data and arms the timers. Calling `init` from the
-     * canister's `@init` and `@postUpgrade` is still recommended (it is cheap: the tree is rebuilt once per
-     * install or upgrade) and is how params taken from init arguments are applied.
+     * The constructor already initializes on every install and upgrade (it runs at module level): it sets the
+     * certified data from the tree stored in stable memory (constant work, whatever the number of queued messages)
+     * and arms the timers. Calling `init` from the canister's `@init` and `@postUpgrade` is still recommended and is
+     * how params taken from init arguments are applied.
      */
     init(params?: WsParamsInput): void {
         if (params !== undefined) {
@@ -148,11 +147,11 @@ export class IcWebSocket<T> {
         }
         if (!this.initialized) {
             prepareCandidTemplates();
-            rebuildCertTree(this.ctx);
+            this.ctx.queue.recertify();
             this.initialized = true;
         }
-        this.restartTimers();
-        if (!this.pending.isEmpty()) this.scheduleBroadcastContinuation();
+        this.timers.restart();
+        this.broadcasts.resume();
     }
 
     /**
@@ -188,22 +187,12 @@ export class IcWebSocket<T> {
 
     /** {@link IcWebSocket.broadcast} of bytes that are already a Candid encoding of an application message. */
     broadcastRaw(bytes: Uint8Array, clients?: Principal[]): BroadcastResult {
-        if (!this.pending.isEmpty()) {
-            const recipients = clients ?? this.clients();
-            this.pending.push(bytes, recipients);
-            return { sent: 0, failed: [], deferred: recipients.length };
-        }
-        const { remaining, ...result } = broadcastToClients(this.ctx, bytes, clients, this.outOfBudget);
-        if (remaining.length > 0) {
-            this.pending.push(bytes, remaining);
-            this.scheduleBroadcastContinuation();
-        }
-        return result;
+        return this.broadcasts.broadcast(bytes, clients);
     }
 
     /**
-     * Runs `work` and certifies once at its end instead of after every `send`: each certification re-hashes the
-     * path from the newest message to the root. Handlers (`onOpen`, `onMessage`, `onClose`) already run inside a
+     * Runs `work` and certifies once at its end instead of after every `send`: each certification re-hashes what
+     * changed up to the root. Handlers (`onOpen`, `onMessage`, `onClose`) already run inside a
      * batch; use this when your own update method sends several messages.
      *
      * @example
@@ -265,7 +254,7 @@ export class IcWebSocket<T> {
      */
     wipe(): void {
         wipe(this.ctx);
-        this.pending.clear();
+        this.broadcasts.clear();
     }
 
     private encode(message: T): Uint8Array {
@@ -301,51 +290,6 @@ export class IcWebSocket<T> {
                     });
                 })
         };
-    }
-
-    /** Serves pending broadcasts, oldest first, until the budget runs out again. */
-    private continueBroadcasts(): void {
-        this.broadcastTimer = undefined;
-        for (let next = this.pending.first(); next !== undefined; next = this.pending.first()) {
-            const { remaining, failed } = broadcastToClients(this.ctx, next.content, next.recipients, this.outOfBudget);
-            for (const failure of failed) this.ctx.env.log(`${LOG_PREFIX}broadcast to ${failure.client.toText()} failed: ${failure.error}`);
-            this.pending.update(next.id, next.content, remaining);
-            if (remaining.length > 0) {
-                this.scheduleBroadcastContinuation();
-                return;
-            }
-        }
-    }
-
-    private scheduleBroadcastContinuation(): void {
-        this.broadcastTimer ??= setTimer(0, () => this.continueBroadcasts());
-    }
-
-    /**
-     * (Re)arms the ack interval. Pending one-shot timers (keep-alive check, continuations) are not cleared but
-     * disowned: in Azle 0.33, `clearTimer` of a pending one-shot timer traps (BorrowMutError), so each runs only if
-     * no restart happened since it was scheduled.
-     */
-    private restartTimers(): void {
-        if (this.ackTimer !== undefined) clearTimer(this.ackTimer);
-        const generation = ++this.timerGeneration;
-        this.ackTimer = setTimerInterval(ackTimerSeconds(this.ctx.params.sendAckIntervalMs), () => this.ackRound(generation));
-    }
-
-    /** Acks every client (continuing in 0-second timers if the budget runs out), then schedules the keep-alive check. */
-    private ackRound(generation: number, resumeAfter?: Uint8Array): void {
-        if (generation !== this.timerGeneration) return;
-        const next = sendAcksToClients(this.ctx, this.outOfBudget, resumeAfter);
-        if (next !== undefined) {
-            setTimer(0, () => this.ackRound(generation, next));
-            return;
-        }
-        setTimer(Number(CLIENT_KEEP_ALIVE_TIMEOUT_MS / 1000n), () => this.keepAliveRound(generation));
-    }
-
-    private keepAliveRound(generation: number): void {
-        if (generation !== this.timerGeneration) return;
-        if (!checkKeepAlive(this.ctx, this.outOfBudget)) setTimer(0, () => this.keepAliveRound(generation));
     }
 }
 

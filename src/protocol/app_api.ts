@@ -77,13 +77,12 @@ export function gatewayInfos(ctx: WsContext): GatewayInfo[] {
     return ctx.store.allGateways().map(([gateway, record]) => ({
         gateway,
         connectedClients: Number(record.connectedClientsCount),
-        queueDepth: Number(record.nextNonce - record.oldestNonce)
+        queueDepth: ctx.queue.depthOf(gateway)
     }));
 }
 
 /** Number of messages queued for `gateway` (0 for an unknown gateway). */
 export function queueDepth(ctx: WsContext, gateway: Principal): number {
-    const record = ctx.store.getGateway(gateway);
-    return record === undefined ? 0 : Number(record.nextNonce - record.oldestNonce);
+    return ctx.queue.depthOf(gateway);
 }
 

@@ -31,7 +31,7 @@ export function removeClient(ctx: WsContext, key: ClientKey, reason?: CloseMessa
     const record = ctx.store.getClient(key);
     ctx.store.removeClient(key);
     ctx.store.removeCurrentNonce(key.client_principal);
-    ctx.forgetClient(key.client_principal);
+    ctx.queue.hashing.forgetClient(key.client_principal);
     if (record === undefined) return;
     decrementGatewayClients(ctx, record.gateway);
     ctx.callbacks.onClose?.(key.client_principal);

@@ -1,8 +1,8 @@
 /** The `ws_get_messages` query (spec protocol.md §2.6, §3.3); the caller is the gateway. Never returns `Err`. */
 import type { Principal } from '@dfinity/principal';
 import { encodeHashTree, WEBSOCKET_LABEL_BYTES } from '../hash_tree';
-import { formatMessageKey } from '../keys';
-import type { CanisterOutputCertifiedMessages, CanisterOutputMessage } from '../types';
+import type { QueuedMessage } from '../queue/certified_queue';
+import type { CanisterOutputCertifiedMessages } from '../types';
 import type { WsContext } from './context';
 
 /** Bytes a message adds to a reply besides its content: key (twice: output and witness), client key, hashes. */
@@ -44,36 +44,32 @@ export function pollRange(nonce: bigint, oldest: bigint, next: bigint, max: numb
  * revealing exactly the returned keys.
  */
 export function wsGetMessages(ctx: WsContext, caller: Principal, nonce: bigint): CanisterOutputCertifiedMessages {
-    const gateway = ctx.store.getGateway(caller);
-    if (gateway === undefined) return emptyMessagesReply();
-
-    const gatewayText = ctx.principalText(caller);
-    const loaded = new Map<bigint, CanisterOutputMessage>();
-    const load = (n: bigint): CanisterOutputMessage | undefined => {
+    const bounds = ctx.queue.bounds(caller);
+    if (bounds === undefined || nonce >= bounds.next) return emptyMessagesReply(); // the idle poll ends here
+    const reader = ctx.queue.reader(caller)!;
+    const loaded = new Map<bigint, QueuedMessage>();
+    const load = (n: bigint): QueuedMessage | undefined => {
         let message = loaded.get(n);
         if (message === undefined) {
-            const record = ctx.store.getMessage(caller, n);
-            if (record === undefined) return undefined;
-            message = { client_key: record.clientKey, key: formatMessageKey(gatewayText, n), content: record.content };
-            loaded.set(n, message);
+            message = reader.read(n);
+            if (message !== undefined) loaded.set(n, message);
         }
         return message;
     };
     const sizeOf = (n: bigint) => (load(n)?.content.length ?? 0) + PER_MESSAGE_OVERHEAD_BYTES;
-    const range = pollRange(nonce, gateway.oldestNonce, gateway.nextNonce, ctx.params.maxNumberOfReturnedMessages, sizeOf, ctx.params.maxReplyMessagesBytes);
+    const range = pollRange(nonce, bounds.oldest, bounds.next, ctx.params.maxNumberOfReturnedMessages, sizeOf, ctx.params.maxReplyMessagesBytes);
 
-    const messages: CanisterOutputMessage[] = [];
+    const messages: QueuedMessage[] = [];
     for (let n = range.start; n < range.end; n++) {
         const message = load(n);
         if (message !== undefined) messages.push(message);
     }
     if (messages.length === 0) return emptyMessagesReply();
 
-    const witness = ctx.tree.witnessRange(messages[0].key, messages[messages.length - 1].key);
     return {
-        messages,
+        messages: messages.map((message) => ({ client_key: message.clientKey, key: message.key, content: message.content })),
         cert: ctx.env.dataCertificate() ?? new Uint8Array(),
-        tree: encodeHashTree({ kind: 'labeled', label: WEBSOCKET_LABEL_BYTES, subtree: witness }),
+        tree: encodeHashTree({ kind: 'labeled', label: WEBSOCKET_LABEL_BYTES, subtree: reader.witness(messages) }),
         is_end_of_queue: range.isEndOfQueue
     };
 }

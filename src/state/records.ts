@@ -53,31 +53,25 @@ export function decodeClientRecord(bytes: Uint8Array): ClientRecord {
     };
 }
 
-/** A gateway that clients named in ws_open. Stable map `gateways`: gateway principal bytes → this. */
+/**
+ * A gateway that clients named in ws_open. Stable map `gateways`: gateway principal bytes → this. Its queue (nonces,
+ * messages, tree) belongs to the certified queue (`../queue/`).
+ */
 export type GatewayRecord = {
-    /** Nonce of the next message queued for this gateway (starts at 0). */
-    nextNonce: bigint;
-    /** Nonce of the oldest message still queued; equals nextNonce when the queue is empty. */
-    oldestNonce: bigint;
     connectedClientsCount: bigint;
     /** ns when the client count dropped to 0 (the gateway is then removed one ack interval later); null if not. */
     emptySince: bigint | null;
-    /** Timestamp of the message at oldestNonce (meaningless when the queue is empty): saves a read per send. */
-    oldestTimestamp: bigint;
 };
 
-// [nextNonce 8][oldestNonce 8][count 8][hasEmptySince 1][emptySince 8][oldestTimestamp 8]
-const GATEWAY_RECORD_BYTES = 41;
+// [count 8][hasEmptySince 1][emptySince 8]
+const GATEWAY_RECORD_BYTES = 17;
 
 export function encodeGatewayRecord(record: GatewayRecord): Uint8Array {
     const bytes = new Uint8Array(GATEWAY_RECORD_BYTES);
     const view = new DataView(bytes.buffer);
-    view.setBigUint64(0, record.nextNonce);
-    view.setBigUint64(8, record.oldestNonce);
-    view.setBigUint64(16, record.connectedClientsCount);
-    bytes[24] = record.emptySince === null ? 0 : 1;
-    view.setBigUint64(25, record.emptySince ?? 0n);
-    view.setBigUint64(33, record.oldestTimestamp);
+    view.setBigUint64(0, record.connectedClientsCount);
+    bytes[8] = record.emptySince === null ? 0 : 1;
+    view.setBigUint64(9, record.emptySince ?? 0n);
     return bytes;
 }
 
@@ -85,19 +79,16 @@ export function decodeGatewayRecord(bytes: Uint8Array): GatewayRecord {
     if (bytes.length !== GATEWAY_RECORD_BYTES) throw new Error('corrupt gateway record');
     const view = viewOf(bytes);
     return {
-        nextNonce: view.getBigUint64(0),
-        oldestNonce: view.getBigUint64(8),
-        connectedClientsCount: view.getBigUint64(16),
-        emptySince: bytes[24] === 1 ? view.getBigUint64(25) : null,
-        oldestTimestamp: view.getBigUint64(33)
+        connectedClientsCount: view.getBigUint64(0),
+        emptySince: bytes[8] === 1 ? view.getBigUint64(9) : null
     };
 }
 
-/** A queued, certified message. Stable map `messages`: gateway principal bytes ‖ nonce → this. */
+/** A queued, certified message. Stable map `messages`: gateway principal bytes ‖ nonce → this (`../queue/layout.ts`). */
 export type MessageRecord = {
     /** sha256(content): the certified leaf value. */
     contentHash: Uint8Array;
-    /** labeled(key, leaf(contentHash)), kept so a rebuild after upgrade hashes only the forks. */
+    /** labeled(key, leaf(contentHash)): the message's node in the certified tree. */
     ownHash: Uint8Array;
     /** ns when it was queued; drives deletion of old messages. */
     timestamp: bigint;

@@ -1,34 +1,22 @@
 /**
- * Typed access to the four maps that hold the whole protocol state. Everything here survives upgrades when the maps
- * are StableBTreeMaps; only caches (the certified tree, principal texts) live on the heap and are rebuilt.
+ * Typed access to the maps of clients and gateway registrations. Everything here survives upgrades when the maps
+ * are StableBTreeMaps. Queued messages and their certification are the certified queue's (`../queue/`).
  *
  * | map        | key                                   | value                       |
  * |------------|---------------------------------------|-----------------------------|
  * | clients    | client principal (len-prefixed) ‖ nonce | {@link ClientRecord}      |
  * | principals | client principal (len-prefixed)       | nonce of its current key    |
  * | gateways   | gateway principal (len-prefixed)      | {@link GatewayRecord}       |
- * | messages   | gateway principal (len-prefixed) ‖ nonce | {@link MessageRecord}    |
  */
 import type { Principal } from '@dfinity/principal';
 import type { ClientKey } from '../types';
 import type { KvMap } from './kv';
 import { readU64, u64ToBytes } from '../bytes';
-import { clientKeyBytes, decodePrincipalAndU64Key, decodePrincipalKey, isStorablePrincipal, messageKeyBytes, principalKeyBytes } from '../keys';
-import {
-    decodeClientRecord,
-    decodeGatewayRecord,
-    decodeMessageRecord,
-    encodeClientRecord,
-    encodeGatewayRecord,
-    encodeMessageRecord,
-    messageRecordTimestamp,
-    type ClientRecord,
-    type GatewayRecord,
-    type MessageRecord
-} from './records';
+import { clientKeyBytes, decodePrincipalAndU64Key, decodePrincipalKey, isStorablePrincipal, principalKeyBytes } from '../keys';
+import { decodeClientRecord, decodeGatewayRecord, encodeClientRecord, encodeGatewayRecord, type ClientRecord, type GatewayRecord } from './records';
 
-/** The four maps of the store. */
-export type WsMaps = { clients: KvMap; principals: KvMap; gateways: KvMap; messages: KvMap };
+/** The maps of the store. */
+export type WsMaps = { clients: KvMap; principals: KvMap; gateways: KvMap };
 
 export class WsStore {
     constructor(private readonly maps: WsMaps) {}
@@ -97,40 +85,9 @@ export class WsStore {
         return this.maps.gateways.items().map(([key, value]) => [decodePrincipalKey(key), decodeGatewayRecord(value)]);
     }
 
-    getMessage(gateway: Principal, nonce: bigint): MessageRecord | undefined {
-        const bytes = this.maps.messages.get(messageKeyBytes(gateway, nonce));
-        return bytes === undefined ? undefined : decodeMessageRecord(bytes);
-    }
-
-    /** The timestamp of a queued message, without decoding the rest. */
-    getMessageTimestamp(gateway: Principal, nonce: bigint): bigint | undefined {
-        const bytes = this.maps.messages.get(messageKeyBytes(gateway, nonce));
-        return bytes === undefined ? undefined : messageRecordTimestamp(bytes);
-    }
-
-    putMessage(gateway: Principal, nonce: bigint, record: MessageRecord): void {
-        this.maps.messages.insert(messageKeyBytes(gateway, nonce), encodeMessageRecord(record));
-    }
-
-    removeMessage(gateway: Principal, nonce: bigint): void {
-        this.maps.messages.remove(messageKeyBytes(gateway, nonce));
-    }
-
-    /** Every queued message of every gateway: [gateway, nonce, record]. O(n), for the rebuild after an upgrade. */
-    allMessages(): [Principal, bigint, MessageRecord][] {
-        return this.maps.messages.items().map(([key, value]) => {
-            const [gateway, nonce] = decodePrincipalAndU64Key(key);
-            return [gateway, nonce, decodeMessageRecord(value)];
-        });
-    }
-
-    messageCount(): number {
-        return this.maps.messages.len();
-    }
-
-    /** Empties all four maps (used by `wipe`). */
+    /** Empties the three maps (used by `wipe`). */
     clear(): void {
-        for (const map of [this.maps.clients, this.maps.principals, this.maps.gateways, this.maps.messages]) {
+        for (const map of [this.maps.clients, this.maps.principals, this.maps.gateways]) {
             for (const [key] of map.items()) map.remove(key);
         }
     }

@@ -9,13 +9,14 @@ import { WsContext, type WsCallbacks } from '../../src/protocol/context';
 import { resolveParams, type WsParamsInput } from '../../src/params';
 import { MemoryKvMap } from '../../src/state/kv';
 import { WsStore } from '../../src/state/store';
+import { CertifiedQueue } from '../../src/queue/certified_queue';
 
 export type FakeIc = { now: bigint; certifiedData: Uint8Array | undefined; logs: string[] };
 
 /** A context whose clock is `ic.now` and whose certified data lands in `ic.certifiedData`. */
-export function createContext(params: WsParamsInput = {}, callbacks: WsCallbacks = {}): { ctx: WsContext; ic: FakeIc } {
+export function createContext(params: WsParamsInput = {}, callbacks: WsCallbacks = {}): { ctx: WsContext; ic: FakeIc; queueMap: MemoryKvMap } {
     const ic: FakeIc = { now: 1_700_000_000_000_000_000n, certifiedData: undefined, logs: [] };
-    const store = new WsStore({ clients: new MemoryKvMap(), principals: new MemoryKvMap(), gateways: new MemoryKvMap(), messages: new MemoryKvMap() });
+    const store = new WsStore({ clients: new MemoryKvMap(), principals: new MemoryKvMap(), gateways: new MemoryKvMap() });
     const env = {
         time: () => ic.now,
         setCertifiedData: (data: Uint8Array) => {
@@ -26,7 +27,9 @@ export function createContext(params: WsParamsInput = {}, callbacks: WsCallbacks
             ic.logs.push(message);
         }
     };
-    return { ctx: new WsContext(store, env, resolveParams(params), callbacks), ic };
+    const queueMap = new MemoryKvMap();
+    const queue = new CertifiedQueue(queueMap, (data) => env.setCertifiedData(data));
+    return { ctx: new WsContext(store, queue, env, resolveParams(params), callbacks), ic, queueMap };
 }
 
 /** Our CBOR witness (with or without the 55799 tag) as @dfinity/agent's HashTree. */

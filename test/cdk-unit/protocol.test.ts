@@ -3,9 +3,10 @@ import { IDL } from '@dfinity/candid';
 import { decodeWebsocketMessage, encodeWebsocketMessage } from '../../src/cbor';
 import { sha256 } from '../../src/sha256';
 import { Principal } from '@dfinity/principal';
-import { websocketCertifiedData } from '../../src/hash_tree';
+import { EMPTY_HASH, websocketCertifiedData } from '../../src/hash_tree';
 import { broadcastToClients, closeClient, queueDepth, sendToClient } from '../../src/protocol/app_api';
-import { rebuildCertTree, wipe } from '../../src/protocol/lifecycle';
+import { wipe } from '../../src/protocol/lifecycle';
+import { CertifiedQueue } from '../../src/queue/certified_queue';
 import { decodeServiceMessage, encodeServiceMessage } from '../../src/protocol/service_messages';
 import { checkKeepAlive, sendAcksToClients } from '../../src/protocol/timers';
 import { wsClose } from '../../src/protocol/ws_close';
@@ -45,7 +46,7 @@ describe('protocol over heap storage', () => {
         expect(reply.messages.map((m) => m.key.slice(-2))).toEqual(['00', '01']);
         expect(reply.decoded.map((m) => m.sequence_num)).toEqual([1n, 2n]);
         expect(decodeServiceMessage(reply.decoded[0].content)).toEqual({ OpenMessage: { client_key: key1 } });
-        expect(hex(ic.certifiedData!)).toBe(hex(websocketCertifiedData(ctx.tree.rootHash())));
+        expect(hex(ic.certifiedData!)).toBe(hex(ctx.queue.certifiedData()));
         expect(events).toEqual([`open ${CLIENT_1.toText()}`]);
     });
 
@@ -79,12 +80,11 @@ describe('protocol over heap storage', () => {
         const reply = poll(ctx);
         expect(reply.decoded.length).toBe(10 - 5 + 1);
         expect(reply.decoded[0].sequence_num).toBe(6n);
-        expect(ctx.tree.size).toBe(6);
         expect(queueDepth(ctx, GATEWAY_1)).toBe(6);
     });
 
     it('removes an empty gateway one interval after its last client left, at the keep-alive check (C6/C7)', () => {
-        const { ctx, ic } = createContext();
+        const { ctx, ic, queueMap } = createContext();
         wsOpen(ctx, CLIENT_1, { client_nonce: 11n, gateway_principal: GATEWAY_1 });
         wsClose(ctx, GATEWAY_1, { client_key: key1 });
         ic.now += 300n * SECOND;
@@ -93,7 +93,10 @@ describe('protocol over heap storage', () => {
         ic.now += 1n;
         checkKeepAlive(ctx);
         expect(poll(ctx).messages.length).toBe(0);
-        expect(ctx.tree.size).toBe(0);
+        expect(ctx.queue.hasGateway(GATEWAY_1)).toBe(false);
+        expect(hex(ic.certifiedData!)).toBe(hex(websocketCertifiedData(EMPTY_HASH)));
+        expect(ctx.queue.reclaim()).toBe(true);
+        expect(queueMap.len(), 'only the root record is left').toBe(1);
     });
 
     it('closes acked clients without a keep-alive after 60 s, keeps those that answered or were not acked (G2–G4)', () => {
@@ -233,22 +236,23 @@ describe('protocol over heap storage', () => {
                     is_service_message: false,
                     content: new Uint8Array(size).fill(seq === 2n ? 1 : 2)
                 });
-                expect(hex(ctx.contentHash(principal, cbor))).toBe(hex(sha256(cbor)));
+                expect(hex(ctx.queue.hashing.contentHash(principal, cbor))).toBe(hex(sha256(cbor)));
             }
-            ctx.forgetClient(principal);
+            ctx.queue.hashing.forgetClient(principal);
         }
     });
 
-    it('rebuilds the certified tree from storage with the same root, and wipes to empty', () => {
-        const { ctx, ic } = createContext();
+    it('certifies the stored root again over the same storage (an upgrade) without rebuilding, and wipes to empty', () => {
+        const { ctx, ic, queueMap } = createContext();
         wsOpen(ctx, CLIENT_1, { client_nonce: 11n, gateway_principal: GATEWAY_1 });
         for (let i = 0; i < 20; i++) sendToClient(ctx, CLIENT_1, text(`m${i}`));
         const before = hex(ic.certifiedData!);
-        ctx.tree.clear();
-        rebuildCertTree(ctx);
+        ic.certifiedData = undefined;
+        new CertifiedQueue(queueMap, (data) => ctx.env.setCertifiedData(data)).recertify();
         expect(hex(ic.certifiedData!)).toBe(before);
         wipe(ctx);
         expect(poll(ctx).messages.length).toBe(0);
-        expect(ctx.store.clientCount() + ctx.store.messageCount()).toBe(0);
+        expect(ctx.store.clientCount() + queueMap.len()).toBe(0);
+        expect(hex(ic.certifiedData!)).toBe(hex(websocketCertifiedData(EMPTY_HASH)));
     });
 });
