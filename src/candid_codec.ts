@@ -14,6 +14,7 @@
  */
 import { IDL } from '@dfinity/candid';
 import { ByteWriter, utf8Bytes } from './bytes';
+import { messageKeyLabel } from './keys';
 import { Principal } from '@dfinity/principal';
 import { CandidDecodeError, CandidReader, candidFieldHash, candidHeaderLength, checkCandidMessage, decodeCandidArgs, PROTOCOL_CANDID_LIMITS, expectedTypeOf, IGNORED_OPT, PrincipalTooLongError, type CandidLimits, type ExpectedType } from './candid_decoder';
 import type { WsResult } from './errors';
@@ -247,7 +248,7 @@ function writeMessage(writer: CandidWriter, message: CanisterOutputMessage): voi
                     writer.blob(message.client_key.client_principal.toUint8Array());
                 } else writer.u64(message.client_key.client_nonce);
             }
-        } else if (field === 'key') writer.blob(utf8Bytes(message.key));
+        } else if (field === 'key') writer.blob(messageKeyLabel(message.key));
         else writer.blob(message.content);
     }
 }

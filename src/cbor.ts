@@ -26,6 +26,22 @@ const SIMPLE_NULL = 0xf6;
 export class CborWriter extends ByteWriter {
     /** A head byte with minimal-length argument: ≤ 23 inline, then 1, 2, 4 or 8 big-endian bytes. */
     head(major: number, value: bigint | number): this {
+        if (typeof value === 'number' && value >= 0 && value <= 0xffff) {
+            // Lengths and small tags (every head of a hash tree): no BigInt, which QuickJS allocates.
+            this.reserve(3);
+            const b = this.buffer;
+            const top = major << 5;
+            if (value < 24) b[this.length++] = top | value;
+            else if (value <= 0xff) {
+                b[this.length++] = top | 24;
+                b[this.length++] = value;
+            } else {
+                b[this.length++] = top | 25;
+                b[this.length++] = value >>> 8;
+                b[this.length++] = value & 0xff;
+            }
+            return this;
+        }
         const n = BigInt(value);
         if (n < 0n || n > 0xffff_ffff_ffff_ffffn) throw new RangeError(`CBOR argument out of u64 range: ${n}`);
         this.reserve(9);

@@ -4,7 +4,7 @@
  */
 import { Principal } from '@dfinity/principal';
 import type { ClientKey } from './types';
-import { bytesEqual, readU64 } from './bytes';
+import { bytesEqual, readU64, utf8Bytes } from './bytes';
 import { MAX_PRINCIPAL_BYTES } from './constants';
 
 const NONCE_DIGITS = 20;
@@ -108,6 +108,31 @@ export function decodePrincipalAndU64Key(bytes: Uint8Array): [Principal, bigint]
 /** Stable-map key of a queued message: length-prefixed gateway principal ‖ nonce (8 bytes, big-endian). */
 export function messageKeyBytes(gateway: Principal, nonce: bigint): Uint8Array {
     return principalAndU64(storablePrincipalBytes(gateway), nonce);
+}
+
+let cachedPrefix = '';
+let cachedPrefixBytes: Uint8Array = new Uint8Array();
+
+/**
+ * The ASCII bytes of a message key (its label in the certified tree, and a blob in ws_get_messages replies). The
+ * `<gateway text>_` part is converted once and reused while keys share it: a JS loop costs ~3k instructions per
+ * character in QuickJS, so only the 20 digits are converted per key.
+ *
+ * @example
+ * messageKeyLabel('aaaaa-aa_00000000000000000002'); // the 29 ASCII bytes
+ */
+export function messageKeyLabel(key: string): Uint8Array {
+    const digitsAt = key.length - NONCE_DIGITS;
+    if (digitsAt < 0) return utf8Bytes(key);
+    if (cachedPrefix.length !== digitsAt || !key.startsWith(cachedPrefix)) {
+        cachedPrefix = key.slice(0, digitsAt);
+        cachedPrefixBytes = utf8Bytes(cachedPrefix);
+        if (cachedPrefixBytes.length !== digitsAt) return utf8Bytes(key); // not ASCII
+    }
+    const out = new Uint8Array(key.length);
+    out.set(cachedPrefixBytes);
+    for (let i = digitsAt; i < key.length; i++) out[i] = key.charCodeAt(i);
+    return out;
 }
 
 /** True when both client keys name the same principal and nonce. */

@@ -17,11 +17,12 @@
  */
 import type { Principal } from '@dfinity/principal';
 import { binaryKey, bytesEqual } from '../bytes';
+import { BoundedMap } from '../bounded_map';
 import { encodeWebsocketMessage } from '../cbor';
 import { EMPTY_HASH, websocketCertifiedData, type HashTree } from '../hash_tree';
 import { isStorablePrincipal } from '../keys';
 import type { KvMap } from '../state/kv';
-import { decodeMessageRecord, encodeMessageRecord, messageRecordTimestamp } from '../state/records';
+import { encodeMessageRecord, messageRecordOwnHash, messageRecordTimestamp, readQueuedMessage } from '../state/records';
 import { sha256 } from '../sha256';
 import type { ClientKey, WebsocketMessage } from '../types';
 import { utf8Bytes } from '../bytes';
@@ -42,7 +43,7 @@ import {
     type QueueMeta,
     type Reclaim
 } from './layout';
-import { MessageHashing } from './message_hashing';
+import { MessageHashing, type GatewayLabels } from './message_hashing';
 import { nodesStartingAt, queueParts } from './shape';
 
 /** A queued message as a poll returns it. */
@@ -67,6 +68,7 @@ export class CertifiedQueue {
     readonly hashing = new MessageHashing();
     private depth = 0;
     private session: Session | undefined;
+    private readonly cache = new HeapCache();
 
     /**
      * @param map the stable map holding everything (memory id `messages`)
@@ -82,13 +84,17 @@ export class CertifiedQueue {
      * `work` throws (a trap in a canister, which rolls everything back), nothing is certified.
      */
     transaction<R>(work: () => R): R {
-        if (this.depth === 0) this.session = new Session(this.map, this.hashing);
+        if (this.depth === 0) this.session = new Session(this.map, this.hashing, this.cache);
         this.depth++;
         let result: R;
         try {
             result = work();
         } catch (error) {
-            if (--this.depth === 0) this.session = undefined;
+            if (--this.depth === 0) {
+                // A canister rolls its heap back with the trap; elsewhere (unit tests) drop what it may have touched.
+                this.session = undefined;
+                this.cache.clear();
+            }
             throw error;
         }
         if (--this.depth === 0) {
@@ -102,7 +108,7 @@ export class CertifiedQueue {
 
     /** `labeled("websocket", root)` of the stored tree: what the certified data must be (set after an upgrade). */
     certifiedData(): Uint8Array {
-        return websocketCertifiedData(this.current().meta().rootHash);
+        return websocketCertifiedData(this.current().rootHash());
     }
 
     /** Re-sets the certified data from the stored root (constant work: nothing is rebuilt). */
@@ -244,7 +250,8 @@ export class CertifiedQueue {
     /** Deletes everything (the test canister's `wipe`; O(n), not for production use). */
     clear(): void {
         for (const [key] of this.map.items()) this.map.remove(key);
-        this.session = this.depth > 0 ? new Session(this.map, this.hashing) : undefined;
+        this.cache.clear();
+        this.session = this.depth > 0 ? new Session(this.map, this.hashing, this.cache) : undefined;
         this.setCertifiedData(websocketCertifiedData(EMPTY_HASH));
     }
 
@@ -260,7 +267,7 @@ export class CertifiedQueue {
 
     /** The transaction's session, or a fresh read-only one (queries). */
     private current(): Session {
-        return this.session ?? new Session(this.map, this.hashing);
+        return this.session ?? new Session(this.map, this.hashing, this.cache);
     }
 
 }
@@ -270,15 +277,17 @@ export class QueueReader {
     /** Nonce of the oldest queued message and of the next one (the queue is `[oldest, next)`). */
     readonly oldest: bigint;
     readonly next: bigint;
+    private readonly labels: GatewayLabels;
 
     constructor(
         private readonly map: KvMap,
         private readonly session: Session,
         private readonly entry: Entry,
-        private readonly hashing: MessageHashing
+        hashing: MessageHashing
     ) {
         this.oldest = BigInt(entry.head.oldest);
         this.next = BigInt(entry.head.next);
+        this.labels = hashing.labelsOf(entry.head.text);
     }
 
     /** The queued message `nonce`, if any. */
@@ -286,9 +295,8 @@ export class QueueReader {
         if (nonce < this.oldest || nonce >= this.next) return undefined;
         const bytes = this.map.get(this.entry.keys.message(Number(nonce)));
         if (bytes === undefined) return undefined;
-        const record = decodeMessageRecord(bytes);
-        const key = this.hashing.labelsOf(this.entry.head.text).key(Number(nonce));
-        return { nonce, key, clientKey: record.clientKey, content: record.content, contentHash: record.contentHash };
+        const record = readQueuedMessage(bytes);
+        return { nonce, key: this.labels.key(Number(nonce)), clientKey: record.clientKey, content: record.content, contentHash: record.contentHash };
     }
 
     /**
@@ -296,9 +304,8 @@ export class QueueReader {
      * returns them), everything else pruned. It reconstructs to the certified root.
      */
     witness(messages: QueuedMessage[]): HashTree {
-        const { entry } = this;
+        const { entry, labels } = this;
         const first = Number(messages[0].nonce);
-        const labels = this.hashing.labelsOf(entry.head.text);
         const reveal = (nonce: number): HashTree => {
             const message = messages[nonce - first];
             return { kind: 'labeled', label: labels.label(message.key), subtree: { kind: 'leaf', value: message.contentHash } };
@@ -314,6 +321,24 @@ function deleteMessageStorage(map: KvMap, keys: GatewayKeys, nonce: number, next
     for (const node of nodesStartingAt(nonce, next)) map.remove(keys.node(node.level, node.start / 2 ** node.level));
 }
 
+/** Gateways whose decoded heads stay on the heap between calls (a cache: everything is in stable memory). */
+const HEADS_CACHED = 64;
+
+/**
+ * Decoded heads and the index root as of the last committed transaction, so that a call does not read and decode
+ * them again. Bounded, and consistent: a trap rolls the heap back with the stable writes, a query's changes are
+ * discarded, an upgrade starts empty.
+ */
+class HeapCache {
+    readonly heads = new BoundedMap<string, { head: QueueHead; keys: GatewayKeys }>(HEADS_CACHED);
+    meta: QueueMeta | undefined;
+
+    clear(): void {
+        this.heads.clear();
+        this.meta = undefined;
+    }
+}
+
 /** The heads, index root and hashes one transaction (or one read) works on, written back by {@link Session.commit}. */
 class Session implements IndexNodes {
     private readonly entries = new Map<string, Entry | null>();
@@ -324,13 +349,14 @@ class Session implements IndexNodes {
 
     constructor(
         private readonly map: KvMap,
-        private readonly hashing: MessageHashing
+        private readonly hashing: MessageHashing,
+        private readonly cache: HeapCache
     ) {}
 
     meta(): QueueMeta {
         if (this.loadedMeta === undefined) {
-            const bytes = this.map.get(META_KEY);
-            this.loadedMeta = bytes === undefined ? { indexRoot: null, rootHash: EMPTY_HASH } : decodeQueueMeta(bytes);
+            const bytes = this.cache.meta === undefined ? this.map.get(META_KEY) : undefined;
+            this.loadedMeta = this.cache.meta ?? (bytes === undefined ? { indexRoot: null } : decodeQueueMeta(bytes));
         }
         return this.loadedMeta;
     }
@@ -339,7 +365,14 @@ class Session implements IndexNodes {
         return this.meta().indexRoot;
     }
 
+    /** The root hash of the stored tree: the subtree hash of the index root, the empty hash without messages. */
+    rootHash(): Uint8Array {
+        const root = this.root();
+        return (root === null ? null : this.node(root).head.subtree) ?? EMPTY_HASH;
+    }
+
     setRoot(principal: Uint8Array | null): void {
+        if (principal === this.meta().indexRoot) return;
         this.meta().indexRoot = principal;
         this.metaModified = true;
     }
@@ -359,8 +392,10 @@ class Session implements IndexNodes {
         const principal = gateway.toUint8Array();
         const removedNow = this.removed.find((entry) => bytesEqual(entry.principal, principal));
         const start = removedNow?.head.next ?? this.pendingReclaimEnd(principal) ?? 0;
+        const text = gateway.toText();
         const head: QueueHead = {
-            text: gateway.toText(),
+            text,
+            textBytes: utf8Bytes(text),
             oldest: start,
             next: start,
             oldestTimestamp: 0n,
@@ -390,36 +425,32 @@ class Session implements IndexNodes {
 
     /**
      * Re-hashes changed gateways and index nodes, writes heads and meta back. Returns the new root hash when it
-     * changed, else undefined.
+     * changed (a gateway's messages or the set of gateways changed), else undefined.
      */
     commit(): Uint8Array | undefined {
         for (const entry of this.entries.values()) {
             if (entry === null || !entry.queueChanged) continue;
+            // Appends and expiries always change the gateway's root (its set of messages changed).
             const head = entry.head;
             const hashes = updateGatewayHashes(entry.store, entry.before, head, head);
-            const rootChanged = !sameHash(hashes.root, head.root);
             head.leftHash = hashes.leftHash;
             head.rightHash = hashes.rightHash;
             head.root = hashes.root;
-            if (rootChanged) {
-                markChanged(this, entry);
-                this.indexChanged = true;
-            }
+            markChanged(this, entry);
+            this.indexChanged = true;
         }
-        let rootHash: Uint8Array | undefined;
-        if (this.indexChanged) {
-            const hash = recomputeIndex(this);
-            if (!bytesEqual(hash, this.meta().rootHash)) {
-                this.meta().rootHash = hash;
-                this.metaModified = true;
-                rootHash = hash;
-            }
+        const rootHash = this.indexChanged ? recomputeIndex(this) : undefined;
+        for (const entry of this.removed) {
+            this.retire(entry);
+            this.cache.heads.delete(binaryKey(entry.principal));
         }
-        for (const entry of this.removed) this.retire(entry);
-        for (const entry of this.entries.values()) {
-            if (entry !== null && entry.modified) this.map.insert(entry.keys.head(), encodeQueueHead(entry.head));
+        for (const [id, entry] of this.entries) {
+            if (entry === null) continue;
+            if (entry.modified) this.map.insert(entry.keys.head(), encodeQueueHead(entry.head));
+            this.cache.heads.set(id, { head: entry.head, keys: entry.keys });
         }
         if (this.metaModified) this.map.insert(META_KEY, encodeQueueMeta(this.meta()));
+        if (this.loadedMeta !== undefined) this.cache.meta = this.loadedMeta;
         return rootHash;
     }
 
@@ -449,10 +480,15 @@ class Session implements IndexNodes {
         const id = binaryKey(principal);
         const cached = this.entries.get(id);
         if (cached !== undefined) return cached ?? undefined;
-        const keys = new GatewayKeys(principal);
-        const bytes = this.map.get(keys.head());
-        if (bytes === undefined) return undefined;
-        const entry = this.wrap(principal, decodeQueueHead(bytes), keys);
+        const known = this.cache.heads.get(id);
+        let entry: Entry;
+        if (known !== undefined) entry = this.wrap(principal, known.head, known.keys);
+        else {
+            const keys = new GatewayKeys(principal);
+            const bytes = this.map.get(keys.head());
+            if (bytes === undefined) return undefined;
+            entry = this.wrap(principal, decodeQueueHead(bytes), keys);
+        }
         this.entries.set(id, entry);
         return entry;
     }
@@ -461,7 +497,7 @@ class Session implements IndexNodes {
         const map = this.map;
         const leaves = new Map<number, Uint8Array>();
         const store: GatewayHashStore = {
-            leaf: (nonce) => leaves.get(nonce) ?? decodeMessageRecord(map.get(keys.message(nonce))!).ownHash,
+            leaf: (nonce) => leaves.get(nonce) ?? messageRecordOwnHash(map.get(keys.message(nonce))!),
             node: (level, index) => map.get(keys.node(level, index)),
             putNode: (level, index, hash) => map.insert(keys.node(level, index), hash),
             leftFold: (position) => map.get(keys.leftFold(position)),
@@ -486,10 +522,6 @@ class Session implements IndexNodes {
             store
         };
     }
-}
-
-function sameHash(a: Uint8Array | null, b: Uint8Array | null): boolean {
-    return a === null || b === null ? a === b : bytesEqual(a, b);
 }
 
 /** A treap priority nobody can choose in advance: the hash of the registration time and the principal. */

@@ -117,7 +117,7 @@ export function gatewayWitness(
     const parts = queueParts(bounds.oldest, bounds.next);
     if (parts === undefined) return reveal(bounds.oldest);
     const prune = (block: Block): HashTree => ({ kind: 'pruned', hash: blockHash(store, block, bounds.next) });
-    const blockWitness = (block: Block): HashTree => (intersects(block, first, last) ? revealIn(store, block, first, last, bounds.next, reveal) : prune(block));
+    const blockWitness = (block: Block): HashTree => (intersects(block, first, last) ? revealIn(store, block.level, block.start, first, last, bounds.next, reveal) : prune(block));
 
     // Left part: fork(b1, fork(b2, …)); everything after the last block in range is one pruned fold.
     const { left, right } = parts;
@@ -146,18 +146,14 @@ export function gatewayWitness(
     return { kind: 'fork', left: leftWitness, right: rightWitness };
 }
 
-/** Witness of one block that intersects `[first, last]`. */
-function revealIn(store: GatewayHashStore, block: Block, first: number, last: number, storedUpTo: number, reveal: (nonce: number) => HashTree): HashTree {
-    if (block.level === 0) return reveal(block.start);
-    const half = 2 ** (block.level - 1);
-    const children: Block[] = [
-        { level: block.level - 1, start: block.start },
-        { level: block.level - 1, start: block.start + half }
-    ];
-    const [l, r] = children.map((child) =>
-        intersects(child, first, last) ? revealIn(store, child, first, last, storedUpTo, reveal) : ({ kind: 'pruned', hash: blockHash(store, child, storedUpTo) } as HashTree)
-    );
-    return { kind: 'fork', left: l, right: r };
+/** Witness of the node `(level, start)` that intersects `[first, last]`; children outside the range are pruned. */
+function revealIn(store: GatewayHashStore, level: number, start: number, first: number, last: number, storedUpTo: number, reveal: (nonce: number) => HashTree): HashTree {
+    if (level === 0) return reveal(start);
+    const half = 2 ** (level - 1);
+    const middle = start + half;
+    const left: HashTree = first < middle ? revealIn(store, level - 1, start, first, last, storedUpTo, reveal) : { kind: 'pruned', hash: nodeHash(store, level - 1, start / half, storedUpTo) };
+    const right: HashTree = last >= middle ? revealIn(store, level - 1, middle, first, last, storedUpTo, reveal) : { kind: 'pruned', hash: nodeHash(store, level - 1, middle / half, storedUpTo) };
+    return { kind: 'fork', left, right };
 }
 
 function lastIndexWhere<T>(items: T[], predicate: (item: T) => boolean): number {

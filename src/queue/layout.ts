@@ -4,7 +4,7 @@
  * | key | value |
  * |---|---|
  * | gateway ‖ nonce (u64) | a queued message: {@link MessageRecord} (`../state/records.ts`) |
- * | `FF 00` | {@link QueueMeta}: root of the gateway index and the certified root hash |
+ * | `FF 00` | {@link QueueMeta}: the root node of the gateway index |
  * | `FF 01` ‖ gateway | {@link QueueHead}: the gateway's queue bounds, tree hashes and index node |
  * | `FF 02` ‖ gateway ‖ level (u8) ‖ index (u64) | 32-byte hash of a complete aligned node (level ≥ 1) |
  * | `FF 03` ‖ gateway ‖ position (u8) | 32-byte fold of the left part from block `position` (counted from its end) |
@@ -58,7 +58,7 @@ export class GatewayKeys {
         return key;
     }
 
-    /** `len ‖ principal ‖ nonce`: the key of a queued message (same as `messageKeyBytes`). */
+    /** `len ‖ principal ‖ nonce`: the key of a queued message. */
     message(nonce: number): Uint8Array {
         const key = new Uint8Array(this.principal.length + 8);
         key.set(this.principal);
@@ -90,8 +90,9 @@ export const RECLAIM_KEY = new Uint8Array([TAG, RECLAIM]);
  * key prefix, see `gateway_index.ts`).
  */
 export type QueueHead = {
-    /** Principal text of the gateway (its keys are `<text>_<20-digit nonce>`). */
+    /** Principal text of the gateway (its keys are `<text>_<20-digit nonce>`), and its ASCII bytes. */
     text: string;
+    textBytes: Uint8Array;
     /** Nonce of the oldest queued message; equals `next` when the queue is empty. */
     oldest: number;
     /** Nonce of the next message. */
@@ -120,7 +121,7 @@ const NO_CHILD = 0xff;
 // [oldest 8][next 8][oldestTimestamp 8][priority 4][presence bits 1][5 × 32 hashes]
 // [left child: len (FF = none) + bytes][right child: same][text: len + ASCII]
 export function encodeQueueHead(head: QueueHead): Uint8Array {
-    const size = VARIABLE_AT + 1 + (head.left?.length ?? 0) + 1 + (head.right?.length ?? 0) + 1 + head.text.length;
+    const size = VARIABLE_AT + 1 + (head.left?.length ?? 0) + 1 + (head.right?.length ?? 0) + 1 + head.textBytes.length;
     const bytes = new Uint8Array(size);
     const view = new DataView(bytes.buffer);
     view.setBigUint64(0, BigInt(head.oldest));
@@ -144,25 +145,26 @@ export function encodeQueueHead(head: QueueHead): Uint8Array {
             at += child.length;
         }
     }
-    bytes[at++] = head.text.length;
-    for (let i = 0; i < head.text.length; i++) bytes[at + i] = head.text.charCodeAt(i);
+    bytes[at++] = head.textBytes.length;
+    bytes.set(head.textBytes, at);
     return bytes;
 }
 
 export function decodeQueueHead(bytes: Uint8Array): QueueHead {
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const presence = bytes[28];
-    const hash = (i: number) => ((presence >> i) & 1 ? bytes.slice(HASHES_AT + 32 * i, HASHES_AT + 32 * i + 32) : null);
+    // Views, not copies: a head's hashes are replaced, never written in place.
+    const hash = (i: number) => ((presence >> i) & 1 ? bytes.subarray(HASHES_AT + 32 * i, HASHES_AT + 32 * i + 32) : null);
     let at = VARIABLE_AT;
     const child = (): Uint8Array | null => {
         const length = bytes[at++];
         if (length === NO_CHILD) return null;
         at += length;
-        return bytes.slice(at - length, at);
+        return bytes.subarray(at - length, at);
     };
     const left = child();
     const right = child();
-    const textLength = bytes[at++];
+    const textBytes = bytes.subarray(at + 1, at + 1 + bytes[at]);
     return {
         oldest: Number(view.getBigUint64(0)),
         next: Number(view.getBigUint64(8)),
@@ -175,7 +177,8 @@ export function decodeQueueHead(bytes: Uint8Array): QueueHead {
         leftOwn: hash(4),
         left,
         right,
-        text: String.fromCharCode.apply(null, bytes.subarray(at, at + textLength) as unknown as number[])
+        text: String.fromCharCode.apply(null, textBytes as unknown as number[]),
+        textBytes
     };
 }
 
@@ -185,21 +188,19 @@ export function queueHeadBounds(bytes: Uint8Array): { oldest: number; next: numb
     return { oldest: Number(view.getBigUint64(0)), next: Number(view.getBigUint64(8)) };
 }
 
-/** The gateway index's root node and the hash certified under `websocket`. */
-export type QueueMeta = { indexRoot: Uint8Array | null; rootHash: Uint8Array };
+/** The gateway index's root node (its subtree hash is the root certified under `websocket`). */
+export type QueueMeta = { indexRoot: Uint8Array | null };
 
 export function encodeQueueMeta(meta: QueueMeta): Uint8Array {
     const root = meta.indexRoot;
-    const bytes = new Uint8Array(33 + (root?.length ?? 0));
-    bytes.set(meta.rootHash, 0);
-    bytes[32] = root === null ? NO_CHILD : root.length;
-    if (root !== null) bytes.set(root, 33);
+    const bytes = new Uint8Array(1 + (root?.length ?? 0));
+    bytes[0] = root === null ? NO_CHILD : root.length;
+    if (root !== null) bytes.set(root, 1);
     return bytes;
 }
 
 export function decodeQueueMeta(bytes: Uint8Array): QueueMeta {
-    const length = bytes[32];
-    return { rootHash: bytes.slice(0, 32), indexRoot: length === NO_CHILD ? null : bytes.slice(33, 33 + length) };
+    return { indexRoot: bytes[0] === NO_CHILD ? null : bytes.slice(1, 1 + bytes[0]) };
 }
 
 /** Storage of a removed gateway still to delete: nonces `[oldest, next)` and everything derived from them. */

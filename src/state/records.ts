@@ -126,6 +126,17 @@ export function decodeMessageRecord(bytes: Uint8Array): MessageRecord {
     };
 }
 
+/** What a poll needs of a message record: views into `bytes`, no copies of hashes or content. */
+export function readQueuedMessage(bytes: Uint8Array): { contentHash: Uint8Array; clientKey: ClientKey; content: Uint8Array } {
+    const [clientKey, contentOffset] = readClientKey(bytes, TIMESTAMP_OFFSET + 8);
+    return { contentHash: bytes.subarray(0, 32), clientKey, content: bytes.subarray(contentOffset) };
+}
+
+/** Only the own hash of a message record (a view). */
+export function messageRecordOwnHash(bytes: Uint8Array): Uint8Array {
+    return bytes.subarray(32, 64);
+}
+
 /** Only the timestamp of a message record (no copies). */
 export function messageRecordTimestamp(bytes: Uint8Array): bigint {
     return readU64(bytes, TIMESTAMP_OFFSET);
