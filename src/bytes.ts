@@ -12,11 +12,6 @@ export function readU64(bytes: Uint8Array, offset: number): bigint {
     return new DataView(bytes.buffer, bytes.byteOffset + offset, 8).getBigUint64(0);
 }
 
-/** Writes a big-endian u64 at `offset`. */
-export function writeU64(bytes: Uint8Array, offset: number, value: bigint): void {
-    new DataView(bytes.buffer, bytes.byteOffset + offset, 8).setBigUint64(0, value);
-}
-
 /** Concatenates byte arrays. */
 export function concatBytes(...parts: Uint8Array[]): Uint8Array {
     let length = 0;

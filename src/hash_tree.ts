@@ -8,6 +8,7 @@
 import { sha256 } from './sha256';
 import { CborWriter, SELF_DESCRIBE_TAG } from './cbor';
 import { utf8Bytes } from './bytes';
+import { LABEL_WEBSOCKET } from './constants';
 
 /** A hash tree, as in the IC interface spec; labels, leaf data and pruned hashes are raw bytes. */
 export type HashTree =
@@ -63,7 +64,7 @@ export function reconstruct(tree: HashTree): Uint8Array {
 }
 
 /** The label `websocket` as bytes. */
-export const WEBSOCKET_LABEL_BYTES = utf8Bytes('websocket');
+export const WEBSOCKET_LABEL_BYTES = utf8Bytes(LABEL_WEBSOCKET);
 
 /** Certified data of the CDK: `labeled("websocket", innerRoot)`. */
 export function websocketCertifiedData(innerRootHash: Uint8Array): Uint8Array {

@@ -16,8 +16,8 @@ const NONCE_DIGITS = 20;
  * @example
  * formatMessageKey('aaaaa-aa', 2n); // 'aaaaa-aa_00000000000000000002'
  */
-export function formatMessageKey(gatewayText: string, nonce: bigint): string {
-    return `${gatewayText}_${nonce.toString().padStart(NONCE_DIGITS, '0')}`;
+export function formatMessageKey(gatewayText: string, nonce: bigint | number): string {
+    return `${gatewayText}_${String(nonce).padStart(NONCE_DIGITS, '0')}`;
 }
 
 /** The nonce at the end of a message key (what the gateway parses: the part after the last `_`). */

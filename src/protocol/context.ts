@@ -4,6 +4,7 @@
  * canister the environment is Azle's (`../ic_environment.ts`); unit tests pass a fake clock and heap maps.
  */
 import type { Principal } from '@dfinity/principal';
+import { NANOS_PER_MILLI } from '../constants';
 import type { CertifiedQueue } from '../queue/certified_queue';
 import type { WsStore } from '../state/store';
 
@@ -47,7 +48,7 @@ export class WsContext {
 
     /** Ack interval in nanoseconds. */
     sendAckIntervalNs(): bigint {
-        return this.params.sendAckIntervalMs * 1_000_000n;
+        return this.params.sendAckIntervalMs * NANOS_PER_MILLI;
     }
 
     /**

@@ -9,7 +9,7 @@
  * resume, so that thousands of clients never push a timer message over the instruction limit (which would trap
  * and roll back every ack, every interval). With few clients everything happens in one go, as upstream.
  */
-import { CLIENT_KEEP_ALIVE_TIMEOUT_MS, LOG_PREFIX } from '../constants';
+import { CLIENT_KEEP_ALIVE_TIMEOUT_MS, LOG_PREFIX, NANOS_PER_MILLI } from '../constants';
 import { compareBytes } from '../bytes';
 import { isErr } from '../errors';
 import { clientKeyBytes } from '../keys';
@@ -56,7 +56,7 @@ export function checkKeepAlive(ctx: WsContext, outOfBudget: OutOfBudget = unlimi
     return ctx.batch(() => {
         removeEmptyExpiredGateways(ctx);
         const now = ctx.env.time();
-        const timeoutNs = CLIENT_KEEP_ALIVE_TIMEOUT_MS * 1_000_000n;
+        const timeoutNs = CLIENT_KEEP_ALIVE_TIMEOUT_MS * NANOS_PER_MILLI;
         const expired: ClientKey[] = [];
         for (const [key, client] of ctx.store.allClients()) {
             if (client.waitingForKeepAlive && now - client.lastKeepAliveTimestamp > timeoutNs) expired.push(key);

@@ -9,7 +9,7 @@ import type { WsContext } from './context';
 const PER_MESSAGE_OVERHEAD_BYTES = 160;
 
 /** The reply when there is nothing to return, including to unknown callers. */
-export function emptyMessagesReply(): CanisterOutputCertifiedMessages {
+function emptyMessagesReply(): CanisterOutputCertifiedMessages {
     return { messages: [], cert: new Uint8Array(), tree: new Uint8Array(), is_end_of_queue: true };
 }
 

@@ -20,6 +20,7 @@ import { binaryKey, bytesEqual } from '../bytes';
 import { BoundedMap } from '../bounded_map';
 import { encodeWebsocketMessage } from '../cbor';
 import { EMPTY_HASH, websocketCertifiedData, type HashTree } from '../hash_tree';
+import { INITIAL_OUTGOING_MESSAGE_NONCE } from '../constants';
 import { isStorablePrincipal } from '../keys';
 import type { KvMap } from '../state/kv';
 import { encodeMessageRecord, messageRecordOwnHash, messageRecordTimestamp, readQueuedMessage } from '../state/records';
@@ -391,7 +392,7 @@ class Session implements IndexNodes {
     create(gateway: Principal, now: bigint): Entry {
         const principal = gateway.toUint8Array();
         const removedNow = this.removed.find((entry) => bytesEqual(entry.principal, principal));
-        const start = removedNow?.head.next ?? this.pendingReclaimEnd(principal) ?? 0;
+        const start = removedNow?.head.next ?? this.pendingReclaimEnd(principal) ?? Number(INITIAL_OUTGOING_MESSAGE_NONCE);
         const text = gateway.toText();
         const head: QueueHead = {
             text,

@@ -35,7 +35,7 @@ export type GatewayHashes = { leftHash: Uint8Array | null; rightHash: Uint8Array
  * Hash of a complete node, read from the store or computed from its children (and stored). Nodes ending after
  * `storedUpTo` were never complete in a certified state, so they are computed without a lookup.
  */
-export function nodeHash(store: GatewayHashStore, level: number, index: number, storedUpTo: number): Uint8Array {
+function nodeHash(store: GatewayHashStore, level: number, index: number, storedUpTo: number): Uint8Array {
     if (level === 0) return store.leaf(index);
     if ((index + 1) * 2 ** level <= storedUpTo) {
         const stored = store.node(level, index);

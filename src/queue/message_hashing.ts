@@ -11,6 +11,7 @@ import type { Principal } from '@dfinity/principal';
 import { binaryKey, concatBytes, utf8Bytes } from '../bytes';
 import { BoundedMap } from '../bounded_map';
 import { DS_LABELED, labeledHash, leafHash } from '../hash_tree';
+import { formatMessageKey } from '../keys';
 import { sha256, sha256From, sha256Midstate, type Sha256Midstate } from '../sha256';
 
 /** Gateways whose label midstates are kept (more only costs one SHA-256 block per message when they alternate). */
@@ -30,9 +31,9 @@ export class GatewayLabels {
                 : undefined;
     }
 
-    /** The certification key of the message with `nonce` (`formatMessageKey` with a number: no BigInt). */
+    /** The certification key of the message with `nonce` (see `formatMessageKey`). */
     key(nonce: number): string {
-        return `${this.gatewayText}_${String(nonce).padStart(20, '0')}`;
+        return formatMessageKey(this.gatewayText, nonce);
     }
 
     /** The key's bytes, i.e. the label of the message in the tree (the key is ASCII). */

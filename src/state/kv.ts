@@ -1,3 +1,5 @@
+import { toHex } from '../bytes';
+
 /**
  * The storage interface the protocol logic runs on: an ordered map of raw bytes to raw bytes. In a canister it is an
  * Azle `StableBTreeMap` (see `stable_kv.ts`); in Node unit tests it is {@link MemoryKvMap}. Raw bytes are used on
@@ -7,8 +9,17 @@ export interface KvMap {
     get(key: Uint8Array): Uint8Array | undefined;
     insert(key: Uint8Array, value: Uint8Array): void;
     remove(key: Uint8Array): void;
-    /** Every entry, in ascending byte order of the keys. O(n): only for rebuilds, timers and wipe. */
+    /** Every entry, in ascending byte order of the keys. O(n): only for timers and wipe. */
     items(): [Uint8Array, Uint8Array][];
+    /**
+     * Up to `count` entries from position `start` in key order. A StableBTreeMap skips the first `start` entries
+     * one by one (in Rust, without copying them to JS).
+     */
+    page(start: number, count: number): [Uint8Array, Uint8Array][];
+    /** The entry with the smallest key. */
+    first(): [Uint8Array, Uint8Array] | undefined;
+    /** The entry with the largest key (a StableBTreeMap walks to it in Rust: for small maps). */
+    last(): [Uint8Array, Uint8Array] | undefined;
     len(): number;
 }
 
@@ -17,15 +28,15 @@ export class MemoryKvMap implements KvMap {
     private readonly entries = new Map<string, [Uint8Array, Uint8Array]>();
 
     get(key: Uint8Array): Uint8Array | undefined {
-        return this.entries.get(hexKey(key))?.[1].slice();
+        return this.entries.get(toHex(key))?.[1].slice();
     }
 
     insert(key: Uint8Array, value: Uint8Array): void {
-        this.entries.set(hexKey(key), [key.slice(), value.slice()]);
+        this.entries.set(toHex(key), [key.slice(), value.slice()]);
     }
 
     remove(key: Uint8Array): void {
-        this.entries.delete(hexKey(key));
+        this.entries.delete(toHex(key));
     }
 
     items(): [Uint8Array, Uint8Array][] {
@@ -35,13 +46,19 @@ export class MemoryKvMap implements KvMap {
             .map(([, [key, value]]) => [key.slice(), value.slice()]);
     }
 
+    page(start: number, count: number): [Uint8Array, Uint8Array][] {
+        return this.items().slice(start, start + count);
+    }
+
+    first(): [Uint8Array, Uint8Array] | undefined {
+        return this.items()[0];
+    }
+
+    last(): [Uint8Array, Uint8Array] | undefined {
+        return this.items().at(-1);
+    }
+
     len(): number {
         return this.entries.size;
     }
-}
-
-function hexKey(bytes: Uint8Array): string {
-    let out = '';
-    for (let i = 0; i < bytes.length; i++) out += (bytes[i] < 16 ? '0' : '') + bytes[i].toString(16);
-    return out;
 }

@@ -4,7 +4,7 @@
  * id (u64 big-endian, FIFO) → [content length u32][content][recipient count u32][recipients, length-prefixed].
  */
 import type { Principal } from '@dfinity/principal';
-import { concatBytes, u64ToBytes } from '../bytes';
+import { concatBytes, readU64, u64ToBytes } from '../bytes';
 import { isStorablePrincipal, principalKeyBytes, readPrincipal } from '../keys';
 import type { KvMap } from './kv';
 
@@ -15,14 +15,13 @@ export class PendingBroadcasts {
 
     /** Appends a broadcast behind the pending ones. */
     push(content: Uint8Array, recipients: Principal[]): void {
-        const entries = this.map.items();
-        const last = entries.length === 0 ? -1n : new DataView(entries[entries.length - 1][0].buffer, entries[entries.length - 1][0].byteOffset).getBigUint64(0);
-        this.map.insert(u64ToBytes(last + 1n), encodePending(content, recipients));
+        const last = this.map.last();
+        this.map.insert(u64ToBytes(last === undefined ? 0n : readU64(last[0], 0) + 1n), encodePending(content, recipients));
     }
 
-    /** The oldest pending broadcast. */
+    /** The oldest pending broadcast (only it is decoded). */
     first(): PendingBroadcast | undefined {
-        const entry = this.map.items()[0];
+        const entry = this.map.first();
         return entry === undefined ? undefined : { id: entry[0], ...decodePending(entry[1]) };
     }
 

@@ -34,6 +34,19 @@ export class StableKvMap implements KvMap {
         return this.map.items();
     }
 
+    page(start: number, count: number): [Uint8Array, Uint8Array][] {
+        return this.map.items(start, count);
+    }
+
+    first(): [Uint8Array, Uint8Array] | undefined {
+        return this.map.items(0, 1)[0];
+    }
+
+    last(): [Uint8Array, Uint8Array] | undefined {
+        const length = Number(this.map.len());
+        return length === 0 ? undefined : this.map.items(length - 1, 1)[0];
+    }
+
     len(): number {
         return Number(this.map.len());
     }

@@ -4,6 +4,8 @@ import { sha256, sha256From, sha256Midstate } from '../../src/sha256';
 import { GatewayLabels } from '../../src/queue/message_hashing';
 import { labeledHash, leafHash } from '../../src/hash_tree';
 import { GATEWAY_1, hex } from './helpers';
+import { readFileSync } from 'node:fs';
+import { regenerate, roundConstants, SHA256_SOURCE } from '../../scripts/generate-sha256';
 
 describe('sha256 (QuickJS-friendly implementation)', () => {
     it('matches the FIPS 180-4 example and @noble/hashes at every padding boundary', () => {
@@ -39,5 +41,17 @@ describe('midstates', () => {
             const value = reference(new Uint8Array([1, 2, 3]));
             expect(hex(labels.ownHash(label, value))).toBe(hex(labeledHash(label, leafHash(value))));
         }
+    });
+});
+
+describe('generated code', () => {
+    it('src/sha256.ts is exactly what scripts/generate-sha256.ts generates', () => {
+        const source = readFileSync(SHA256_SOURCE, 'utf8');
+        expect(regenerate(source) === source, 'run: node --import tsx scripts/generate-sha256.ts --write').toBe(true);
+    });
+
+    it('derives the FIPS 180-4 round constants', () => {
+        const k = roundConstants().map((value) => (value >>> 0).toString(16).padStart(8, '0'));
+        expect([k[0], k[1], k[62], k[63]]).toEqual(['428a2f98', '71374491', 'bef9a3f7', 'c67178f2']);
     });
 });
