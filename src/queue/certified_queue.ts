@@ -136,7 +136,9 @@ export class CertifiedQueue {
     bounds(gateway: Principal): { oldest: bigint; next: bigint } | undefined {
         if (!isStorablePrincipal(gateway)) return undefined;
         if (this.session === undefined) {
-            // Reads outside a transaction (polls, introspection) decode only the bounds.
+            // Reads outside a transaction (polls, introspection): the cached head, else only the bounds are decoded.
+            const cached = this.cache.heads.get(binaryKey(gateway.toUint8Array()));
+            if (cached !== undefined) return { oldest: BigInt(cached.head.oldest), next: BigInt(cached.head.next) };
             const bytes = this.map.get(new GatewayKeys(gateway).head());
             if (bytes === undefined) return undefined;
             const { oldest, next } = queueHeadBounds(bytes);
