@@ -15,6 +15,7 @@ import { IDL } from '@dfinity/candid';
 import { Principal } from '@dfinity/principal';
 import { buildCanister, Replica } from '../replica/index.ts';
 import {
+    CanisterWsCloseArgumentsIdl,
     CanisterWsGetMessagesArgumentsIdl,
     CanisterWsMessageArgumentsIdl,
     CanisterWsOpenArgumentsIdl,
@@ -40,6 +41,16 @@ const replica = await Replica.create({ seed: 'bench-cdk' });
 const wasm = await buildCanister('test_canister');
 const initArg = new Uint8Array(IDL.encode([IDL.Nat64, IDL.Nat64], [50n, BigInt(ACK_INTERVAL_MS)]));
 const canister = await replica.installCanister({ wasm, arg: initArg });
+
+/**
+ * The bench queues 100k messages for one client, over the default bounds (100k per gateway, 10k per client): raise
+ * them (a hidden test method; a CDK without bounds does not have it). Heap params: again after every upgrade.
+ */
+async function raiseQueueBounds(): Promise<void> {
+    const arg = new Uint8Array(IDL.encode([IDL.Nat64, IDL.Nat64], [10_000_000n, 10_000_000n]));
+    await replica.update(canister, 'test_set_queue_limits', arg).catch(() => undefined);
+}
+await raiseQueueBounds();
 
 async function update(method: string, types: IDL.Type[], args: unknown[], sender = Principal.anonymous()): Promise<{ value: unknown; instructions: bigint }> {
     const { reply, instructions } = await replica.update(canister, method, new Uint8Array(IDL.encode(types, args)), { sender });
@@ -107,6 +118,7 @@ async function measureSends(label: string, note = '40 B message'): Promise<void>
 /** post_upgrade: the test canister logs performance_counter(1) at its end (Azle's module evaluation included). */
 async function measureUpgrade(): Promise<void> {
     await replica.upgradeCanister(canister, wasm, { arg: initArg });
+    await raiseQueueBounds();
     const line = replica.logs(canister).filter((entry) => entry.includes('post_upgrade instructions')).pop() ?? '';
     record(`post_upgrade, ${fmt(queued)} queued messages`, BigInt(/(\d+)/.exec(line)?.[1] ?? '0'), 'limit 300B');
 }
@@ -169,6 +181,23 @@ async function measureBroadcast(clients: number): Promise<void> {
 await measureBroadcast(78); // + the 22 already connected = 100
 await measureBroadcast(900);
 if (big) await measureBroadcast(9_000);
+
+// Removing gateway B with its whole queue: its only client leaves, the keep-alive check one interval later removes
+// the gateway, and its messages are deleted in timer messages, each logging how far it got (CDKs that delete the
+// queue inside the keep-alive check log nothing).
+// (The client may already be closed by a keep-alive check: then the gateway is empty already.)
+await replica.update(canister, 'ws_close', new Uint8Array(IDL.encode([CanisterWsCloseArgumentsIdl], [{ client_key: { client_principal: sender, client_nonce: 1n } }])), { sender: gatewayB });
+await replica.advanceTime(ACK_INTERVAL_MS);
+await replica.advanceTime(60_000);
+const reclaimLines = () => replica.logs(canister).filter((line) => line.includes('messages of removed gateways'));
+for (let round = 0; round < 100 && !reclaimLines().some((line) => line.includes(' 0 left')); round++) await replica.tick();
+const reclaimed = reclaimLines();
+if (reclaimed.length > 0) {
+    const per = reclaimed.map((line) => ({ deleted: Number(/deleted (\d+)/.exec(line)![1]), instructions: BigInt(/\((\d+) instructions/.exec(line)![1]) }));
+    const total = per.reduce((sum, entry) => sum + entry.deleted, 0);
+    const largest = per.reduce((max, entry) => (entry.instructions > max ? entry.instructions : max), 0n);
+    record(`deleting a removed gateway's ${fmt(total)} queued messages, largest timer message`, largest, `${per.length} timer message(s); ~${fmt(largest / BigInt(Math.max(1, per[0].deleted)))} per message`);
+} else rows.push([`deleting a removed gateway's queue`, '—', 'inside the keep-alive check (one message)']);
 
 // Library baselines, measured inside a canister.
 const baselines = await replica.installCanister({ wasm: await buildCanister('bench_baselines'), arg: new Uint8Array(IDL.encode([], [])) });

@@ -26,6 +26,19 @@ export const INITIAL_CLIENT_SEQUENCE_NUM = 1n;
 /** Last sequence number "used" towards a new client: its first message (the OpenMessage) is number 1. */
 export const INITIAL_CANISTER_SEQUENCE_NUM = 0n;
 
+/**
+ * Not in upstream: default maximum of messages queued (not yet deleted) for one gateway. Application messages beyond
+ * it are refused with an `Err`; service messages (open, ack, close) always go. Each message stays at least one ack
+ * interval, so this bounds a gateway's sustained rate to ~333 messages/s at the default interval, about what a
+ * canister can certify anyway (~7M instructions each). Upgrades cost the same at any queue length, and a removed
+ * gateway's messages are deleted in timer messages within the instruction budget, so the bound is about storage
+ * (~0.4 KB per queued message), not about limits.
+ */
+export const DEFAULT_MAX_QUEUED_MESSAGES_PER_GATEWAY = 100_000;
+
+/** Not in upstream: default maximum of messages queued for one client (~33 messages/s sustained). */
+export const DEFAULT_MAX_QUEUED_MESSAGES_PER_CLIENT = 10_000;
+
 /** At most this many expired messages are deleted from a gateway queue on each send. */
 export const MESSAGES_TO_DELETE_COUNT = 5;
 

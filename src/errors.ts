@@ -40,6 +40,12 @@ export const WsError = {
         `Expected incoming sequence number ${expected} but got ${actual}`,
     outgoingMessageToClientNumNotInitialized: (key: string) =>
         `Outgoing message to client num not initialized for client key ${key}`,
+    /** Not in upstream: the gateway's queue holds `maxQueuedMessagesPerGateway` messages already. */
+    gatewayQueueFull: (gateway: string, max: number) =>
+        `Queue of gateway ${gateway} is full (${max} messages): the message was not queued; old messages are deleted after the ack interval`,
+    /** Not in upstream: the client has `maxQueuedMessagesPerClient` messages queued already. */
+    clientQueueFull: (key: string, max: number) =>
+        `Queue of client ${key} is full (${max} messages): the message was not queued; old messages are deleted after the ack interval`,
     /** Not in upstream: a message that could never fit in a query reply (see MAX_REPLY_MESSAGES_BYTES). */
     messageTooLarge: (size: number, max: number) => `Message of ${size} bytes exceeds the maximum of ${max} bytes`,
     /**

@@ -140,9 +140,12 @@ export class IcWebSocket<T> {
      */
     init(params?: WsParamsInput): void {
         if (params !== undefined) {
+            const current = this.ctx.params;
             this.ctx.params = resolveParams({
-                maxNumberOfReturnedMessages: params.maxNumberOfReturnedMessages ?? this.ctx.params.maxNumberOfReturnedMessages,
-                sendAckIntervalMs: params.sendAckIntervalMs ?? this.ctx.params.sendAckIntervalMs
+                maxNumberOfReturnedMessages: params.maxNumberOfReturnedMessages ?? current.maxNumberOfReturnedMessages,
+                sendAckIntervalMs: params.sendAckIntervalMs ?? current.sendAckIntervalMs,
+                maxQueuedMessagesPerGateway: params.maxQueuedMessagesPerGateway ?? current.maxQueuedMessagesPerGateway,
+                maxQueuedMessagesPerClient: params.maxQueuedMessagesPerClient ?? current.maxQueuedMessagesPerClient
             });
         }
         if (!this.initialized) {

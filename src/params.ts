@@ -4,6 +4,8 @@
 import {
     CLIENT_KEEP_ALIVE_TIMEOUT_MS,
     DEFAULT_MAX_NUMBER_OF_RETURNED_MESSAGES,
+    DEFAULT_MAX_QUEUED_MESSAGES_PER_CLIENT,
+    DEFAULT_MAX_QUEUED_MESSAGES_PER_GATEWAY,
     DEFAULT_SEND_ACK_INTERVAL_MS,
     MAX_REPLY_MESSAGES_BYTES
 } from './constants';
@@ -16,10 +18,17 @@ export type WsParamsInput = {
     maxNumberOfReturnedMessages?: number | bigint;
     /**
      * Period of the ack timer in ms (default 300 000); must be greater than 60 000, and the client's
-     * `ackMessageIntervalMs` must be the same value. Azle timers take whole seconds, so the timer fires every
-     * `ceil(ms / 1000)` s; deletion of old messages uses the exact value.
+     * `ackMessageIntervalMs` must be the same value. Azle timers take whole seconds, so a round starts within a
+     * second after it is due; deletion of old messages uses the exact value.
      */
     sendAckIntervalMs?: number | bigint;
+    /**
+     * Not in upstream: most messages queued for one gateway (default 100 000); `send` and `broadcast` return an
+     * `Err` for application messages beyond it. Service messages (open, ack, close) are never refused.
+     */
+    maxQueuedMessagesPerGateway?: number | bigint;
+    /** Not in upstream: most messages queued for one client (default 10 000), as above. */
+    maxQueuedMessagesPerClient?: number | bigint;
 };
 
 /**
@@ -33,17 +42,18 @@ export function resolveParams(input: WsParamsInput = {}): WsParams {
     const max = toBigInt(input.maxNumberOfReturnedMessages ?? DEFAULT_MAX_NUMBER_OF_RETURNED_MESSAGES, 'maxNumberOfReturnedMessages');
     const interval = toBigInt(input.sendAckIntervalMs ?? DEFAULT_SEND_ACK_INTERVAL_MS, 'sendAckIntervalMs');
     if (interval <= CLIENT_KEEP_ALIVE_TIMEOUT_MS) throw new Error(WsError.invalidSendAckInterval());
+    const perGateway = toBigInt(input.maxQueuedMessagesPerGateway ?? DEFAULT_MAX_QUEUED_MESSAGES_PER_GATEWAY, 'maxQueuedMessagesPerGateway');
+    const perClient = toBigInt(input.maxQueuedMessagesPerClient ?? DEFAULT_MAX_QUEUED_MESSAGES_PER_CLIENT, 'maxQueuedMessagesPerClient');
     return {
         maxNumberOfReturnedMessages: Number(max > 1_000_000n ? 1_000_000n : max),
         sendAckIntervalMs: interval,
-        maxReplyMessagesBytes: MAX_REPLY_MESSAGES_BYTES
+        maxReplyMessagesBytes: MAX_REPLY_MESSAGES_BYTES,
+        maxQueuedMessagesPerGateway: Number(perGateway > MAX_SAFE ? MAX_SAFE : perGateway),
+        maxQueuedMessagesPerClient: Number(perClient > 0xffff_ffffn ? 0xffff_ffffn : perClient)
     };
 }
 
-/** Whole seconds for Azle's timers: the ack interval rounded up, so acks never come earlier than the client expects. */
-export function ackTimerSeconds(sendAckIntervalMs: bigint): number {
-    return Number((sendAckIntervalMs + 999n) / 1000n);
-}
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 function toBigInt(value: number | bigint, name: string): bigint {
     if (typeof value === 'bigint') {

@@ -1,59 +1,94 @@
 /**
- * Arms the CDK's timers in Azle; what each round does is in `protocol/timers.ts`.
- * - Ack interval (`sendAckIntervalMs`, rounded up to whole seconds): an ack round, continued in 0-second timers
- *   while the instruction budget runs out, then the keep-alive check 60 s later (also continued when needed).
- * - Reclaim: storage of removed gateways is deleted in 0-second timers, a budget's worth per message.
+ * Runs the CDK's timers in Azle; what an ack round and a keep-alive check do is in `protocol/timers.ts`.
+ *
+ * The schedule lives in stable memory (`state/schedule.ts`): the start of the last ack round, a round or check in
+ * progress and where it continues, and when the keep-alive check is due. One-shot timers only execute it: each timer
+ * message runs what is due (ack round, keep-alive check 60 s after it, deletion of removed gateways' messages) until
+ * the instruction budget runs out, saves where it stopped, and arms the next timer (0 s while work is left). An
+ * upgrade drops pending timers, so `restart()` (from `init`) arms again from the stored schedule: however often the
+ * canister is upgraded, acks are due one interval after the previous round, never later.
  *
  * Module-level timers break `azle build` (its stub `global_timer_set` returns nothing), so timers are armed from
- * `init` only. In Azle 0.33 `clearTimer` of a pending one-shot timer traps (BorrowMutError), so a re-`init()`
- * disowns pending rounds (by generation) instead of clearing them.
+ * `init` only. In Azle 0.33 `clearTimer` of a pending one-shot timer traps (BorrowMutError), so a re-`init()` disowns
+ * the pending timer (by generation) instead of clearing it.
  */
-import { clearTimer, setTimer, setTimerInterval } from 'azle';
-import { CLIENT_KEEP_ALIVE_TIMEOUT_MS } from './constants';
-import { ackTimerSeconds } from './params';
+import { performanceCounter, setTimer } from 'azle';
+import { CLIENT_KEEP_ALIVE_TIMEOUT_MS, LOG_PREFIX, NANOS_PER_MILLI } from './constants';
 import type { WsContext } from './protocol/context';
 import { checkKeepAlive, sendAcksToClients, type OutOfBudget } from './protocol/timers';
+import type { Schedule } from './state/schedule';
+
+const NANOS_PER_SECOND = 1_000_000_000n;
 
 export class TimerSchedule {
-    private ackTimer: bigint | undefined;
     private generation = 0;
-    private reclaimTimer: bigint | undefined;
 
     constructor(
         private readonly ctx: WsContext,
         private readonly outOfBudget: OutOfBudget
     ) {}
 
-    /** (Re)arms the ack interval with the current params, and resumes reclaiming if storage is left to delete. */
+    /**
+     * Arms the timer from the stored schedule (a fresh install starts it: the first acks are due one interval from
+     * now). Pending timers of an earlier `restart` are disowned.
+     */
     restart(): void {
-        if (this.ackTimer !== undefined) clearTimer(this.ackTimer);
         const generation = ++this.generation;
-        this.ackTimer = setTimerInterval(ackTimerSeconds(this.ctx.params.sendAckIntervalMs), () => this.ackRound(generation));
-        if (this.ctx.queue.hasReclaims()) this.scheduleReclaim();
-    }
-
-    /** Acks every client (continuing in 0-second timers if the budget runs out), then schedules the keep-alive check. */
-    private ackRound(generation: number, resumeAfter?: Uint8Array): void {
-        if (generation !== this.generation) return;
-        const next = sendAcksToClients(this.ctx, this.outOfBudget, resumeAfter);
-        if (next !== undefined) {
-            setTimer(0, () => this.ackRound(generation, next));
-            return;
+        let schedule = this.ctx.store.getSchedule();
+        if (schedule === undefined) {
+            schedule = { lastAckRoundAt: this.ctx.env.time(), ackRound: null, keepAliveCheckAt: null, keepAliveCheck: null };
+            this.ctx.store.putSchedule(schedule);
         }
-        setTimer(Number(CLIENT_KEEP_ALIVE_TIMEOUT_MS / 1000n), () => this.keepAliveRound(generation));
+        this.arm(generation, schedule);
     }
 
-    private keepAliveRound(generation: number): void {
+    /** One timer message: runs what is due within the budget, saves the schedule, arms the next timer. */
+    private run(generation: number): void {
         if (generation !== this.generation) return;
-        const done = checkKeepAlive(this.ctx, this.outOfBudget);
-        if (this.ctx.queue.hasReclaims()) this.scheduleReclaim();
-        if (!done) setTimer(0, () => this.keepAliveRound(generation));
+        const { ctx, outOfBudget } = this;
+        const schedule = ctx.store.getSchedule();
+        if (schedule === undefined) return; // wiped: the next init starts a new schedule
+        const now = ctx.env.time();
+        const interval = ctx.sendAckIntervalNs();
+
+        const ackDue = schedule.lastAckRoundAt + interval;
+        if (schedule.ackRound === null && now >= ackDue) {
+            schedule.ackRound = { cursor: undefined };
+            // Stay on the interval's grid, unless the canister fell a whole interval behind (stopped, say).
+            schedule.lastAckRoundAt = now - ackDue < interval ? ackDue : now;
+        }
+        if (schedule.ackRound !== null) {
+            const cursor = sendAcksToClients(ctx, outOfBudget, schedule.ackRound.cursor);
+            if (cursor !== undefined) schedule.ackRound = { cursor };
+            else {
+                schedule.ackRound = null;
+                schedule.keepAliveCheckAt = ctx.env.time() + CLIENT_KEEP_ALIVE_TIMEOUT_MS * NANOS_PER_MILLI;
+            }
+        }
+
+        if (schedule.keepAliveCheck === null && schedule.keepAliveCheckAt !== null && now >= schedule.keepAliveCheckAt) {
+            schedule.keepAliveCheck = { phase: 'gateways', cursor: undefined };
+            schedule.keepAliveCheckAt = null;
+        }
+        if (schedule.keepAliveCheck !== null && !outOfBudget()) schedule.keepAliveCheck = checkKeepAlive(ctx, outOfBudget, schedule.keepAliveCheck) ?? null;
+
+        if (!outOfBudget() && ctx.queue.hasReclaims()) {
+            const { deleted, left } = ctx.queue.reclaim(outOfBudget);
+            ctx.env.log(`${LOG_PREFIX}deleted ${deleted} messages of removed gateways, ${left} left (${performanceCounter(0)} instructions in this message)`);
+        }
+
+        ctx.store.putSchedule(schedule);
+        this.arm(generation, schedule);
     }
 
-    private scheduleReclaim(): void {
-        this.reclaimTimer ??= setTimer(0, () => {
-            this.reclaimTimer = undefined;
-            if (!this.ctx.queue.reclaim(this.outOfBudget)) this.scheduleReclaim();
-        });
+    /** Arms one timer: right away while work is left, else when the next ack round or keep-alive check is due. */
+    private arm(generation: number, schedule: Schedule): void {
+        const now = this.ctx.env.time();
+        let due = schedule.lastAckRoundAt + this.ctx.sendAckIntervalNs();
+        if (schedule.keepAliveCheckAt !== null && schedule.keepAliveCheckAt < due) due = schedule.keepAliveCheckAt;
+        if (schedule.ackRound !== null || schedule.keepAliveCheck !== null || this.ctx.queue.hasReclaims()) due = now;
+        // Azle's timers take whole seconds: round up, so nothing runs before it is due.
+        const seconds = due <= now ? 0 : Number((due - now + NANOS_PER_SECOND - 1n) / NANOS_PER_SECOND);
+        setTimer(seconds, () => this.run(generation));
     }
 }

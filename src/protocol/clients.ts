@@ -2,7 +2,8 @@
  * Registering and removing clients (spec protocol.md §2.2 step 4 and §2.5).
  */
 import type { Principal } from '@dfinity/principal';
-import { INITIAL_CANISTER_SEQUENCE_NUM, INITIAL_CLIENT_SEQUENCE_NUM } from '../constants';
+import { INITIAL_CANISTER_SEQUENCE_NUM, INITIAL_CLIENT_SEQUENCE_NUM, LOG_PREFIX } from '../constants';
+import { clientKeyToText } from '../keys';
 import type { ClientKey, CloseMessageReason } from '../types';
 import type { WsContext } from './context';
 import { decrementGatewayClients, incrementGatewayClients } from './gateways';
@@ -16,7 +17,8 @@ export function addClient(ctx: WsContext, key: ClientKey, gateway: Principal): v
         lastKeepAliveTimestamp: ctx.env.time(),
         nextIncomingSequenceNum: INITIAL_CLIENT_SEQUENCE_NUM,
         lastOutgoingSequenceNum: INITIAL_CANISTER_SEQUENCE_NUM,
-        waitingForKeepAlive: false
+        waitingForKeepAlive: false,
+        queuedMessages: 0
     });
     ctx.store.setCurrentNonce(key.client_principal, key.client_nonce);
     incrementGatewayClients(ctx, gateway);
@@ -24,9 +26,11 @@ export function addClient(ctx: WsContext, key: ClientKey, gateway: Principal): v
 
 /**
  * Removes a client. With a `reason`, a CloseMessage is queued first (errors ignored, as upstream). `onClose` is
- * called when the client was registered; removing an unknown client does nothing else.
+ * called when the client was registered; removing an unknown client does nothing else. An `onClose` that throws
+ * traps the call (all-or-nothing), unless `onCloseErrors: 'log'` (timers): then the error is logged with the
+ * client and the removal stands.
  */
-export function removeClient(ctx: WsContext, key: ClientKey, reason?: CloseMessageReason): void {
+export function removeClient(ctx: WsContext, key: ClientKey, reason?: CloseMessageReason, options: { onCloseErrors?: 'throw' | 'log' } = {}): void {
     if (reason !== undefined) queueMessage(ctx, key, closeMessage(reason), { isServiceMessage: true });
     const record = ctx.store.getClient(key);
     ctx.store.removeClient(key);
@@ -34,7 +38,16 @@ export function removeClient(ctx: WsContext, key: ClientKey, reason?: CloseMessa
     ctx.queue.hashing.forgetClient(key.client_principal);
     if (record === undefined) return;
     decrementGatewayClients(ctx, record.gateway);
-    ctx.callbacks.onClose?.(key.client_principal);
+    if (options.onCloseErrors !== 'log') {
+        ctx.callbacks.onClose?.(key.client_principal);
+        return;
+    }
+    try {
+        ctx.callbacks.onClose?.(key.client_principal);
+    } catch (error) {
+        const why = reason === undefined ? '' : ` (${Object.keys(reason)[0]})`;
+        ctx.env.log(`${LOG_PREFIX}onClose of client ${clientKeyToText(key)}${why} threw, the client is closed anyway: ${error instanceof Error ? error.message : String(error)}`);
+    }
 }
 
 /** The current client key of `principal`, if it is connected. */

@@ -33,6 +33,9 @@ export type WsParams = {
     sendAckIntervalMs: bigint;
     /** Byte budget of the messages in one ws_get_messages reply. */
     maxReplyMessagesBytes: number;
+    /** Most messages queued per gateway / per client (application messages beyond are refused). */
+    maxQueuedMessagesPerGateway: number;
+    maxQueuedMessagesPerClient: number;
 };
 
 export class WsContext {

@@ -29,18 +29,11 @@ export function decrementGatewayClients(ctx: WsContext, gateway: Principal): voi
 }
 
 /**
- * Removes gateways empty for longer than one ack interval (strictly) from the records and the certified tree. Their
- * messages' storage is deleted afterwards, by `CertifiedQueue.reclaim`. Returns how many were removed.
+ * Removes the gateway if it has been empty for longer than one ack interval (strictly) at `now`: from the records
+ * and from the certified tree. Its messages' storage is deleted afterwards, by `CertifiedQueue.reclaim`.
  */
-export function removeEmptyExpiredGateways(ctx: WsContext): number {
-    const now = ctx.env.time();
-    const interval = ctx.sendAckIntervalNs();
-    let removed = 0;
-    for (const [gateway, record] of ctx.store.allGateways()) {
-        if (record.emptySince === null || now - record.emptySince <= interval) continue;
-        ctx.queue.removeGateway(gateway);
-        ctx.store.removeGateway(gateway);
-        removed++;
-    }
-    return removed;
+export function removeGatewayIfExpired(ctx: WsContext, gateway: Principal, record: GatewayRecord, now: bigint): void {
+    if (record.emptySince === null || now - record.emptySince <= ctx.sendAckIntervalNs()) return;
+    ctx.queue.removeGateway(gateway);
+    ctx.store.removeGateway(gateway);
 }

@@ -23,7 +23,7 @@ import { EMPTY_HASH, websocketCertifiedData, type HashTree } from '../hash_tree'
 import { INITIAL_OUTGOING_MESSAGE_NONCE } from '../constants';
 import { isStorablePrincipal } from '../keys';
 import type { KvMap } from '../state/kv';
-import { encodeMessageRecord, messageRecordOwnHash, messageRecordTimestamp, readQueuedMessage } from '../state/records';
+import { encodeMessageRecord, messageRecordClientKey, messageRecordOwnHash, messageRecordTimestamp, readQueuedMessage } from '../state/records';
 import { sha256 } from '../sha256';
 import type { ClientKey, WebsocketMessage } from '../types';
 import { utf8Bytes } from '../bytes';
@@ -179,20 +179,23 @@ export class CertifiedQueue {
 
     /**
      * Deletes up to `max` of the gateway's oldest messages, stopping at the first one not older than `maxAgeNs`
-     * (strictly) at `now` (spec protocol.md §2.8). Returns how many were deleted.
+     * (strictly) at `now` (spec protocol.md §2.8). Returns the client keys of the deleted messages.
      */
-    deleteExpired(gateway: Principal, now: bigint, maxAgeNs: bigint, max: number): number {
+    deleteExpired(gateway: Principal, now: bigint, maxAgeNs: bigint, max: number): ClientKey[] {
         const entry = this.writer().entry(gateway);
-        if (entry === undefined) return 0;
+        const deleted: ClientKey[] = [];
+        if (entry === undefined) return deleted;
         const head = entry.head;
-        let deleted = 0;
-        for (; deleted < max && head.oldest < head.next; deleted++) {
-            if (now - head.oldestTimestamp <= maxAgeNs) break;
+        let record: Uint8Array | undefined;
+        while (deleted.length < max && head.oldest < head.next && now - head.oldestTimestamp > maxAgeNs) {
+            record ??= this.map.get(entry.keys.message(head.oldest))!;
+            deleted.push(messageRecordClientKey(record));
             deleteMessageStorage(this.map, entry.keys, head.oldest, entry.before.next);
             head.oldest++;
-            if (head.oldest < head.next) head.oldestTimestamp = messageRecordTimestamp(this.map.get(entry.keys.message(head.oldest))!);
+            record = head.oldest < head.next ? this.map.get(entry.keys.message(head.oldest))! : undefined;
+            if (record !== undefined) head.oldestTimestamp = messageRecordTimestamp(record);
         }
-        if (deleted > 0) {
+        if (deleted.length > 0) {
             entry.queueChanged = true;
             entry.modified = true;
         }
@@ -212,27 +215,29 @@ export class CertifiedQueue {
 
     /**
      * Deletes the storage of removed gateways, oldest message first, until `outOfBudget()` says the current message
-     * has done enough. Returns true when nothing is left to reclaim.
+     * has done enough (after at least one message). Returns how many messages were deleted and how many are left.
      */
-    reclaim(outOfBudget: () => boolean = () => false): boolean {
+    reclaim(outOfBudget: () => boolean = () => false): { deleted: number; left: number } {
         const stored = this.map.get(RECLAIM_KEY);
-        if (stored === undefined) return true;
+        if (stored === undefined) return { deleted: 0, left: 0 };
         const reclaims = decodeReclaims(stored);
+        let deleted = 0;
         while (reclaims.length > 0) {
             const reclaim = reclaims[0];
             const keys = new GatewayKeys(reclaim.gateway);
             while (reclaim.oldest < reclaim.next) {
-                if (outOfBudget()) {
+                if (deleted > 0 && outOfBudget()) {
                     this.map.insert(RECLAIM_KEY, encodeReclaims(reclaims));
-                    return false;
+                    return { deleted, left: reclaims.reduce((sum, r) => sum + r.next - r.oldest, 0) };
                 }
                 deleteMessageStorage(this.map, keys, reclaim.oldest, reclaim.next);
                 reclaim.oldest++;
+                deleted++;
             }
             reclaims.shift();
         }
         this.map.remove(RECLAIM_KEY);
-        return true;
+        return { deleted, left: 0 };
     }
 
     /** Whether storage of removed gateways is waiting to be deleted. */
@@ -443,10 +448,7 @@ class Session implements IndexNodes {
             this.indexChanged = true;
         }
         const rootHash = this.indexChanged ? recomputeIndex(this) : undefined;
-        for (const entry of this.removed) {
-            this.retire(entry);
-            this.cache.heads.delete(binaryKey(entry.principal));
-        }
+        if (this.removed.length > 0) this.retire(this.removed);
         for (const [id, entry] of this.entries) {
             if (entry === null) continue;
             if (entry.modified) this.map.insert(entry.keys.head(), encodeQueueHead(entry.head));
@@ -457,18 +459,29 @@ class Session implements IndexNodes {
         return rootHash;
     }
 
-    /** A removed gateway: head and folds go now, messages and nodes are queued for {@link CertifiedQueue.reclaim}. */
-    private retire(entry: Entry): void {
-        const parts = queueParts(entry.before.oldest, entry.before.next);
-        for (let position = 0; position < (parts?.left.length ?? 0); position++) this.map.remove(entry.keys.leftFold(position));
-        for (let position = 0; position < (parts?.right.length ?? 0); position++) this.map.remove(entry.keys.rightFold(position));
-        this.map.remove(entry.keys.head());
+    /**
+     * Removed gateways: heads and folds go now (O(log n) each), messages and nodes are listed for
+     * {@link CertifiedQueue.reclaim}. The list is read and written once per transaction, however many were removed.
+     */
+    private retire(removed: Entry[]): void {
         const stored = this.map.get(RECLAIM_KEY);
         const reclaims = stored === undefined ? [] : decodeReclaims(stored);
-        const existing = reclaims.find((reclaim) => bytesEqual(reclaim.gateway, entry.principal));
-        if (existing !== undefined) existing.next = entry.head.next;
-        else reclaims.push({ gateway: entry.principal, oldest: entry.head.oldest, next: entry.head.next });
-        this.map.insert(RECLAIM_KEY, encodeReclaims(reclaims));
+        const pending = new Map(reclaims.map((reclaim) => [binaryKey(reclaim.gateway), reclaim]));
+        for (const entry of removed) {
+            const parts = queueParts(entry.before.oldest, entry.before.next);
+            for (let position = 0; position < (parts?.left.length ?? 0); position++) this.map.remove(entry.keys.leftFold(position));
+            for (let position = 0; position < (parts?.right.length ?? 0); position++) this.map.remove(entry.keys.rightFold(position));
+            this.map.remove(entry.keys.head());
+            this.cache.heads.delete(binaryKey(entry.principal));
+            const existing = pending.get(binaryKey(entry.principal));
+            if (existing !== undefined) existing.next = entry.head.next;
+            else if (entry.head.next > entry.head.oldest) {
+                const reclaim = { gateway: entry.principal, oldest: entry.head.oldest, next: entry.head.next };
+                reclaims.push(reclaim);
+                pending.set(binaryKey(entry.principal), reclaim);
+            }
+        }
+        if (reclaims.length > 0) this.map.insert(RECLAIM_KEY, encodeReclaims(reclaims));
     }
 
     /** If a removed registration of `principal` is still being reclaimed, the nonce its queue ended at. */

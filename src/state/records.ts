@@ -22,26 +22,29 @@ export type ClientRecord = {
     lastOutgoingSequenceNum: bigint;
     /** The client was sent an ack and is checked by the next keep-alive check. */
     waitingForKeepAlive: boolean;
+    /** Messages queued for it and not deleted yet (for `maxQueuedMessagesPerClient`). */
+    queuedMessages: number;
 };
 
-// [lastKeepAlive 8][nextIncoming 8][lastOutgoing 8][waiting 1][gateway: len 1 + bytes]
+// [lastKeepAlive 8][nextIncoming 8][lastOutgoing 8][waiting 1][queued 4][gateway: len 1 + bytes]
 // One buffer and one DataView per record: each extra allocation costs ~5-10k instructions in QuickJS.
 export function encodeClientRecord(record: ClientRecord): Uint8Array {
     const gateway = storablePrincipalBytes(record.gateway);
-    const bytes = new Uint8Array(26 + gateway.length);
+    const bytes = new Uint8Array(30 + gateway.length);
     const view = new DataView(bytes.buffer);
     view.setBigUint64(0, record.lastKeepAliveTimestamp);
     view.setBigUint64(8, record.nextIncomingSequenceNum);
     view.setBigUint64(16, record.lastOutgoingSequenceNum);
     bytes[24] = record.waitingForKeepAlive ? 1 : 0;
-    bytes[25] = gateway.length;
-    bytes.set(gateway, 26);
+    view.setUint32(25, record.queuedMessages);
+    bytes[29] = gateway.length;
+    bytes.set(gateway, 30);
     return bytes;
 }
 
 export function decodeClientRecord(bytes: Uint8Array): ClientRecord {
-    if (bytes.length < 26) throw new Error('corrupt client record');
-    const [gateway, end] = readPrincipal(bytes, 25);
+    if (bytes.length < 30) throw new Error('corrupt client record');
+    const [gateway, end] = readPrincipal(bytes, 29);
     if (end !== bytes.length) throw new Error('corrupt client record');
     const view = viewOf(bytes);
     return {
@@ -49,6 +52,7 @@ export function decodeClientRecord(bytes: Uint8Array): ClientRecord {
         nextIncomingSequenceNum: view.getBigUint64(8),
         lastOutgoingSequenceNum: view.getBigUint64(16),
         waitingForKeepAlive: bytes[24] === 1,
+        queuedMessages: view.getUint32(25),
         gateway
     };
 }
@@ -130,6 +134,11 @@ export function decodeMessageRecord(bytes: Uint8Array): MessageRecord {
 export function readQueuedMessage(bytes: Uint8Array): { contentHash: Uint8Array; clientKey: ClientKey; content: Uint8Array } {
     const [clientKey, contentOffset] = readClientKey(bytes, TIMESTAMP_OFFSET + 8);
     return { contentHash: bytes.subarray(0, 32), clientKey, content: bytes.subarray(contentOffset) };
+}
+
+/** Only the client key of a message record. */
+export function messageRecordClientKey(bytes: Uint8Array): ClientKey {
+    return readClientKey(bytes, TIMESTAMP_OFFSET + 8)[0];
 }
 
 /** Only the own hash of a message record (a view). */

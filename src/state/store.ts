@@ -6,6 +6,7 @@
  * |------------|---------------------------------------|-----------------------------|
  * | clients    | client principal (len-prefixed) ‖ nonce | {@link ClientRecord}      |
  * | principals | client principal (len-prefixed)       | nonce of its current key    |
+ * | principals | `FF`                                  | the timers' {@link Schedule} |
  * | gateways   | gateway principal (len-prefixed)      | {@link GatewayRecord}       |
  */
 import type { Principal } from '@dfinity/principal';
@@ -14,6 +15,8 @@ import type { KvMap } from './kv';
 import { readU64, u64ToBytes } from '../bytes';
 import { clientKeyBytes, decodePrincipalAndU64Key, decodePrincipalKey, isStorablePrincipal, principalKeyBytes } from '../keys';
 import { decodeClientRecord, decodeGatewayRecord, encodeClientRecord, encodeGatewayRecord, type ClientRecord, type GatewayRecord } from './records';
+import { scanPage, type ScanCursor } from './scan';
+import { decodeSchedule, encodeSchedule, SCHEDULE_KEY, type Schedule } from './schedule';
 
 /** The maps of the store. */
 export type WsMaps = { clients: KvMap; principals: KvMap; gateways: KvMap };
@@ -33,6 +36,33 @@ export class WsStore {
 
     removeClient(key: ClientKey): void {
         this.maps.clients.remove(clientKeyBytes(key));
+    }
+
+    /** Up to `count` clients after `cursor` (see `scan.ts`), with the cursor after each. */
+    clientsPage(cursor: ScanCursor | undefined, count: number): { key: ClientKey; record: ClientRecord; cursor: ScanCursor }[] {
+        return scanPage(this.maps.clients, cursor, count).map((entry) => {
+            const [client_principal, client_nonce] = decodePrincipalAndU64Key(entry.key);
+            return { key: { client_principal, client_nonce }, record: decodeClientRecord(entry.value), cursor: entry.cursor };
+        });
+    }
+
+    /** Up to `count` gateway registrations after `cursor`. */
+    gatewaysPage(cursor: ScanCursor | undefined, count: number): { gateway: Principal; record: GatewayRecord; cursor: ScanCursor }[] {
+        return scanPage(this.maps.gateways, cursor, count).map((entry) => ({
+            gateway: decodePrincipalKey(entry.key),
+            record: decodeGatewayRecord(entry.value),
+            cursor: entry.cursor
+        }));
+    }
+
+    /** The timers' schedule (undefined before the first init, and after a wipe). */
+    getSchedule(): Schedule | undefined {
+        const bytes = this.maps.principals.get(SCHEDULE_KEY);
+        return bytes === undefined ? undefined : decodeSchedule(bytes);
+    }
+
+    putSchedule(schedule: Schedule): void {
+        this.maps.principals.insert(SCHEDULE_KEY, encodeSchedule(schedule));
     }
 
     /** Every connected client, in key byte order. */

@@ -89,6 +89,10 @@ export class WsCanister {
         await this.update('test_set_trap', [IDL.Text, IDL.Bool], [handler, enabled], [IDL.Null], Principal.anonymous());
     }
 
+    async setQueueLimits(perGateway: bigint, perClient: bigint): Promise<void> {
+        await this.update('test_set_queue_limits', [IDL.Nat64, IDL.Nat64], [perGateway, perClient], [IDL.Null], Principal.anonymous());
+    }
+
     async setInstructionBudget(budget: bigint): Promise<void> {
         await this.update('test_set_instruction_budget', [IDL.Nat64], [budget], [IDL.Null], Principal.anonymous());
     }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Principal } from '@dfinity/principal';
 import { clientKeyToText, formatMessageKey, nonceOfMessageKey } from '../../src/keys';
 import { pollRange } from '../../src/protocol/ws_get_messages';
-import { ackTimerSeconds, resolveParams } from '../../src/params';
+import { resolveParams } from '../../src/params';
 
 const unitSize = () => 1;
 
@@ -72,8 +72,9 @@ describe('params (spec §1.4)', () => {
         expect(() => resolveParams({ sendAckIntervalMs: 1.5e5 + 0.5 })).toThrow(/non-negative integer/);
     });
 
-    it('rounds the ack timer up to whole seconds', () => {
-        expect(ackTimerSeconds(300_000n)).toBe(300);
-        expect(ackTimerSeconds(60_001n)).toBe(61);
+    it('bounds the queues by default and takes other bounds', () => {
+        expect(resolveParams()).toMatchObject({ maxQueuedMessagesPerGateway: 100_000, maxQueuedMessagesPerClient: 10_000 });
+        expect(resolveParams({ maxQueuedMessagesPerGateway: 7n, maxQueuedMessagesPerClient: 3 })).toMatchObject({ maxQueuedMessagesPerGateway: 7, maxQueuedMessagesPerClient: 3 });
+        expect(() => resolveParams({ maxQueuedMessagesPerClient: -1 })).toThrow(/non-negative integer/);
     });
 });

@@ -95,7 +95,7 @@ describe('protocol over heap storage', () => {
         expect(poll(ctx).messages.length).toBe(0);
         expect(ctx.queue.hasGateway(GATEWAY_1)).toBe(false);
         expect(hex(ic.certifiedData!)).toBe(hex(websocketCertifiedData(EMPTY_HASH)));
-        expect(ctx.queue.reclaim()).toBe(true);
+        expect(ctx.queue.reclaim()).toEqual({ deleted: 1, left: 0 });
         expect(queueMap.len(), 'only the root record is left').toBe(1);
     });
 
@@ -132,11 +132,54 @@ describe('protocol over heap storage', () => {
         }
         expect(rounds).toEqual([1, 2, 3]); // one client per message, each acked exactly once
         ic.now += 60n * SECOND + 1n;
-        expect(checkKeepAlive(ctx, () => true)).toBe(false);
-        expect(ctx.store.clientCount()).toBe(2);
-        expect(checkKeepAlive(ctx, () => true)).toBe(false);
-        expect(checkKeepAlive(ctx, () => true)).toBe(true);
+        // The gateway, then one client per "message": the check continues where it stopped.
+        let progress = checkKeepAlive(ctx, () => true);
+        expect(progress).toEqual({ phase: 'clients', cursor: undefined });
+        expect(ctx.store.clientCount()).toBe(3);
+        const counts: number[] = [];
+        while (progress !== undefined) {
+            progress = checkKeepAlive(ctx, () => true, progress);
+            counts.push(ctx.store.clientCount());
+        }
+        expect(counts).toEqual([2, 1, 0]);
+    });
+
+    it('logs an onClose that throws during the keep-alive check, and closes every expired client anyway', () => {
+        const { ctx, ic } = createContext({}, { onClose: (p) => { throw new Error(`app failed for ${p.toText()}`); } });
+        wsOpen(ctx, CLIENT_1, { client_nonce: 11n, gateway_principal: GATEWAY_1 });
+        wsOpen(ctx, CLIENT_2, { client_nonce: 22n, gateway_principal: GATEWAY_1 });
+        ic.now += 300n * SECOND;
+        sendAcksToClients(ctx);
+        ic.now += 60n * SECOND + 1n;
+        expect(checkKeepAlive(ctx)).toBeUndefined();
         expect(ctx.store.clientCount()).toBe(0);
+        const lines = ic.logs.filter((line) => line.includes('onClose'));
+        expect(lines).toHaveLength(2);
+        expect(lines[0]).toContain(`${CLIENT_1.toText()}_11 (KeepAliveTimeout) threw`);
+        expect(lines[0]).toContain(`app failed for ${CLIENT_1.toText()}`);
+        // In a call a client makes, a throwing onClose still fails the whole call.
+        wsOpen(ctx, CLIENT_1, { client_nonce: 12n, gateway_principal: GATEWAY_1 });
+        expect(() => closeClient(ctx, CLIENT_1)).toThrow(/app failed/);
+    });
+
+    it('refuses application messages beyond the gateway and client bounds, never service messages', () => {
+        const { ctx, ic } = createContext({ maxQueuedMessagesPerGateway: 6, maxQueuedMessagesPerClient: 4 });
+        wsOpen(ctx, CLIENT_1, { client_nonce: 11n, gateway_principal: GATEWAY_1 });
+        wsOpen(ctx, CLIENT_2, { client_nonce: 22n, gateway_principal: GATEWAY_1 });
+        for (let i = 0; i < 3; i++) expect(sendToClient(ctx, CLIENT_1, text(`a${i}`))).toEqual({ Ok: null });
+        expect(sendToClient(ctx, CLIENT_1, text('over'))).toEqual({
+            Err: `Queue of client ${CLIENT_1.toText()}_11 is full (4 messages): the message was not queued; old messages are deleted after the ack interval`
+        });
+        expect(sendToClient(ctx, CLIENT_2, text('b0'))).toEqual({ Ok: null });
+        expect(sendToClient(ctx, CLIENT_2, text('b1'))).toEqual({
+            Err: `Queue of gateway ${GATEWAY_1.toText()} is full (6 messages): the message was not queued; old messages are deleted after the ack interval`
+        });
+        // Acks go out anyway (they keep clients alive); then expiry frees room for both bounds.
+        ic.now += 300n * SECOND + 1n;
+        sendAcksToClients(ctx);
+        expect(queueDepth(ctx, GATEWAY_1), 'the 6 old messages deleted (5 + 1), 2 acks queued').toBe(2);
+        expect(sendToClient(ctx, CLIENT_1, text('again'))).toEqual({ Ok: null });
+        expect(sendToClient(ctx, CLIENT_2, text('again'))).toEqual({ Ok: null });
     });
 
     it('replaces the session of a principal that opens again, calling onClose once', () => {

@@ -11,7 +11,7 @@ import { createContext, GATEWAY_1 } from './helpers';
 
 const rng = new SeededRandom(0x1a7n);
 const ofLength = (length: number) => Principal.fromUint8Array(rng.bytes(length));
-const clientRecord = (gateway: Principal) => ({ gateway, lastKeepAliveTimestamp: 1n, nextIncomingSequenceNum: 2n, lastOutgoingSequenceNum: 3n, waitingForKeepAlive: false });
+const clientRecord = (gateway: Principal) => ({ gateway, lastKeepAliveTimestamp: 1n, nextIncomingSequenceNum: 2n, lastOutgoingSequenceNum: 3n, waitingForKeepAlive: false, queuedMessages: 4 });
 
 describe('stored layouts: a principal is at most 29 bytes, every length is checked', () => {
     it('never writes a principal over 29 bytes (a 285-byte one would be stored with length 285 mod 256 = 29)', () => {
@@ -47,7 +47,7 @@ describe('stored layouts: a principal is at most 29 bytes, every length is check
         expect(() => decodePrincipalKey(new Uint8Array([2, 1, 2, 3]))).toThrow(/corrupt/);
         expect(() => decodePrincipalAndU64Key(new Uint8Array([1, 1, 0, 0, 0]))).toThrow(/corrupt/);
         // What the old encoder wrote for a 285-byte gateway: length byte 29, then 285 bytes. It was read as the first 29.
-        const aliased = new Uint8Array([...new Uint8Array(25), 29, ...rng.bytes(285)]);
+        const aliased = new Uint8Array([...new Uint8Array(29), 29, ...rng.bytes(285)]);
         expect(() => decodeClientRecord(aliased)).toThrow(/corrupt client record/);
         const gateway = encodeGatewayRecord({ connectedClientsCount: 1n, emptySince: null });
         expect(decodeGatewayRecord(gateway).connectedClientsCount).toBe(1n);

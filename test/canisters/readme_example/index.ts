@@ -10,7 +10,8 @@ const ws = new IcWebSocket<AppMessage>({
     onMessage: ({ clientPrincipal, message }) => ws.broadcast({ text: `${clientPrincipal.toText()}: ${message.text}` }),
     onClose: ({ clientPrincipal }) => console.log(`${clientPrincipal.toText()} left`)
     // maxNumberOfReturnedMessages: 50, sendAckIntervalMs: 300_000, memoryIds: { … } (defaults 249–253),
-    // instructionBudget: 20_000_000_000n (per message, for broadcasts, acks and keep-alive checks)
+    // maxQueuedMessagesPerGateway: 100_000, maxQueuedMessagesPerClient: 10_000,
+    // instructionBudget: 20_000_000_000n (per message, for broadcasts, acks, keep-alive checks, queue deletion)
 });
 
 class App {

@@ -86,6 +86,13 @@ class TestCanister {
         return null;
     }
 
+    /** Bounds of the queues (until the next upgrade, which applies the defaults again). */
+    @update([IDL.Nat64, IDL.Nat64], IDL.Null, { hidden: true })
+    test_set_queue_limits(perGateway: bigint, perClient: bigint): null {
+        ws.init({ maxQueuedMessagesPerGateway: perGateway, maxQueuedMessagesPerClient: perClient });
+        return null;
+    }
+
     @update([IDL.Nat64], IDL.Null, { hidden: true })
     test_set_instruction_budget(budget: bigint): null {
         instructionBudget = budget;
