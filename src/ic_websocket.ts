@@ -112,7 +112,8 @@ export class IcWebSocket<T> {
         const budget = options.instructionBudget ?? INSTRUCTION_BUDGET;
         const ids = { ...DEFAULT_MEMORY_IDS, ...options.memoryIds };
         checkMemoryIds(ids);
-        const outOfBudget = () => performanceCounter(0) > (typeof budget === 'function' ? budget() : budget);
+        // What the message has used, plus what certifying its changes will still cost when the batch ends.
+        const outOfBudget = () => performanceCounter(0) + this.ctx.queue.pendingCommitCost() > (typeof budget === 'function' ? budget() : budget);
         const store = new WsStore({
             clients: new StableKvMap(ids.clients),
             principals: new StableKvMap(ids.principals),

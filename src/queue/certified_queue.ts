@@ -64,6 +64,15 @@ type Entry = IndexNode & {
 
 const PRIORITY_DOMAIN = utf8Bytes('ic-websocket-cdk gateway priority');
 
+/**
+ * Instructions the end of a transaction spends per change (measured in bench/cdk.ts, rounded up): a new tree node
+ * (one fork and a stored hash) per appended message, about one fork per deleted message, and per changed gateway its
+ * folds, root, index path, head and the certified data.
+ */
+const COMMIT_COST_PER_APPEND = 1_600_000;
+const COMMIT_COST_PER_DELETE = 1_500_000;
+const COMMIT_COST_PER_GATEWAY = 6_000_000;
+
 export class CertifiedQueue {
     /** Content and label hashing caches (per client, per gateway). */
     readonly hashing = new MessageHashing();
@@ -105,6 +114,14 @@ export class CertifiedQueue {
             if (rootHash !== undefined) this.setCertifiedData(websocketCertifiedData(rootHash));
         }
         return result;
+    }
+
+    /**
+     * An estimate of the instructions the open transaction will still spend when it ends (re-hashing and writing
+     * what changed), so that budgeted loops stop early enough for the whole message to stay within the budget.
+     */
+    pendingCommitCost(): bigint {
+        return BigInt(this.session?.commitCost() ?? 0);
     }
 
     /** `labeled("websocket", root)` of the stored tree: what the certified data must be (set after an upgrade). */
@@ -170,10 +187,10 @@ export class CertifiedQueue {
         const ownHash = labels.ownHash(labels.label(key), contentHash);
         this.map.insert(entry.keys.message(nonce), encodeMessageRecord({ contentHash, ownHash, timestamp: message.timestamp, clientKey: message.client_key, content }));
         entry.leaves.set(nonce, ownHash);
+        this.session!.appended++;
         if (head.oldest === head.next) head.oldestTimestamp = message.timestamp;
         head.next = nonce + 1;
-        entry.queueChanged = true;
-        entry.modified = true;
+        this.session!.noteQueueChange(entry);
         return BigInt(nonce);
     }
 
@@ -196,8 +213,8 @@ export class CertifiedQueue {
             if (record !== undefined) head.oldestTimestamp = messageRecordTimestamp(record);
         }
         if (deleted.length > 0) {
-            entry.queueChanged = true;
-            entry.modified = true;
+            this.session!.deleted += deleted.length;
+            this.session!.noteQueueChange(entry);
         }
         return deleted;
     }
@@ -354,6 +371,10 @@ class Session implements IndexNodes {
     private metaModified = false;
     private indexChanged = false;
     private readonly removed: Entry[] = [];
+    /** Messages appended and deleted, and gateways changed, in this transaction (for {@link Session.commitCost}). */
+    appended = 0;
+    deleted = 0;
+    private changedGateways = 0;
 
     constructor(
         private readonly map: KvMap,
@@ -371,6 +392,18 @@ class Session implements IndexNodes {
 
     root(): Uint8Array | null {
         return this.meta().indexRoot;
+    }
+
+    /** See {@link CertifiedQueue.pendingCommitCost}. */
+    commitCost(): number {
+        return this.appended * COMMIT_COST_PER_APPEND + this.deleted * COMMIT_COST_PER_DELETE + this.changedGateways * COMMIT_COST_PER_GATEWAY;
+    }
+
+    /** The gateway's queue changed: its tree is re-hashed at commit. */
+    noteQueueChange(entry: Entry): void {
+        if (!entry.queueChanged) this.changedGateways++;
+        entry.queueChanged = true;
+        entry.modified = true;
     }
 
     /** The root hash of the stored tree: the subtree hash of the index root, the empty hash without messages. */
