@@ -8,7 +8,7 @@
 import { decode, encode, encodeWithSelfDescribedTag } from '@dfinity/cbor';
 import { IDL } from '@dfinity/candid';
 import { Principal } from '@dfinity/principal';
-import { CanisterWsOpenArgumentsIdl, type CanisterWsOpenArguments } from './candid.js';
+import { CanisterWsOpenArgumentsIdl, type CanisterWsOpenArguments } from '../src/wire.js';
 
 /** A client broke the protocol; the message is the close reason the client receives. */
 export class ProtocolViolation extends Error {

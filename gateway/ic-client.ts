@@ -7,13 +7,14 @@ import { decode } from '@dfinity/cbor';
 import { IDL } from '@dfinity/candid';
 import type { Principal } from '@dfinity/principal';
 import {
-    CanisterWsCloseArgumentsIdl,
-    CanisterWsCloseResultIdl,
     CanisterWsGetMessagesArgumentsIdl,
     CanisterWsGetMessagesResultIdl,
+    wsServiceIdl,
     type CanisterOutputCertifiedMessages,
-    type ClientKey
-} from './candid.js';
+    type CanisterWsCloseArguments,
+    type ClientKey,
+    type WsResult
+} from '../src/wire.js';
 import { CANISTER_PAUSED_ERROR_CODES, outcomeOfSyncCall, refusalOfCall, type RelayOutcome } from './call-outcome.js';
 import type { RelayedCall } from './frames.js';
 
@@ -69,8 +70,7 @@ export function isMainnetUrl(url: string): boolean {
     return MAINNET_HOSTS.some((domain) => host === domain || host.endsWith(`.${domain}`));
 }
 
-const wsInterface: IDL.InterfaceFactory = ({ IDL: idl }) =>
-    idl.Service({ ws_close: idl.Func([CanisterWsCloseArgumentsIdl], [CanisterWsCloseResultIdl], []) });
+const wsInterface: IDL.InterfaceFactory = () => wsServiceIdl();
 
 /**
  * @example
@@ -182,7 +182,7 @@ export class IcClient {
 
     /** Tells the canister that a client's connection ended (`ws_close` as the gateway). Throws on `Err`. */
     async closeClient(canisterId: Principal, clientKey: ClientKey): Promise<void> {
-        const actor = Actor.createActor<{ ws_close(args: { client_key: ClientKey }): Promise<{ Ok: null } | { Err: string }> }>(wsInterface, {
+        const actor = Actor.createActor<{ ws_close(args: CanisterWsCloseArguments): Promise<WsResult> }>(wsInterface, {
             agent: this.agent,
             canisterId
         });

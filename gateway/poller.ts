@@ -3,7 +3,7 @@
  * ic-websocket-gateway (spec protocol.md §8) and hands each message to `deliver` in queue order.
  */
 import type { Principal } from '@dfinity/principal';
-import type { CanisterOutputCertifiedMessages, CanisterOutputMessage } from './candid.js';
+import type { CanisterOutputCertifiedMessages, CanisterOutputMessage } from '../src/wire.js';
 import { PollError } from './ic-client.js';
 import { errorMessage, type Logger } from './log.js';
 

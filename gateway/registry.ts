@@ -3,7 +3,7 @@
  * canister that has sessions. Pollers start with the first session of a canister and end after the last one left.
  */
 import type { Principal } from '@dfinity/principal';
-import { clientKeyText, type CanisterOutputCertifiedMessages } from './candid.js';
+import { clientKeyToText, type CanisterOutputCertifiedMessages } from '../src/wire.js';
 import type { Logger } from './log.js';
 import { CanisterPoller, type CanisterRunState } from './poller.js';
 import { CloseCode, type ClientSession } from './session.js';
@@ -53,7 +53,7 @@ export class SessionRegistry {
         const canisterId = session.canisterId!;
         let entry = this.canisters.get(canisterId.toText());
         if (!entry) this.canisters.set(canisterId.toText(), (entry = { canisterId, sessions: new Map() }));
-        const key = clientKeyText(session.clientKey!);
+        const key = clientKeyToText(session.clientKey!);
         if (entry.sessions.has(key)) return false;
         entry.sessions.set(key, session);
         if (!entry.poller && !this.stopping) this.startPoller(entry);
@@ -63,7 +63,7 @@ export class SessionRegistry {
     remove(session: ClientSession): void {
         const entry = this.canisters.get(session.canisterId!.toText());
         if (!entry) return;
-        const key = clientKeyText(session.clientKey!);
+        const key = clientKeyToText(session.clientKey!);
         if (entry.sessions.get(key) === session) entry.sessions.delete(key);
         // With a poller running, it removes the entry when it ends.
         if (entry.sessions.size === 0 && !entry.poller) this.canisters.delete(entry.canisterId.toText());
@@ -113,7 +113,7 @@ export class SessionRegistry {
             hasClients: () => entry.sessions.size > 0,
             deliver(message, batch) {
                 // Messages for clients not (or no longer) connected here are skipped, as upstream does.
-                entry.sessions.get(clientKeyText(message.client_key))?.deliver({ key: message.key, content: message.content, cert: batch.cert, tree: batch.tree });
+                entry.sessions.get(clientKeyToText(message.client_key))?.deliver({ key: message.key, content: message.content, cert: batch.cert, tree: batch.tree });
             },
             onStopped: (error) => {
                 entry.poller = undefined;

@@ -9,7 +9,7 @@
 import type { Principal } from '@dfinity/principal';
 import type { WebSocket } from 'ws';
 import type { RelayOutcome, RelayRejected } from './call-outcome.js';
-import { clientKeyText, type ClientKey } from './candid.js';
+import { clientKeyToText, type ClientKey } from '../src/wire.js';
 import {
     decodeWsOpenArguments,
     encodeCanisterToClientMessage,
@@ -314,7 +314,7 @@ export class ClientSession {
     }
 
     private describe(): string {
-        return this.key ? clientKeyText(this.key) : '(not opened)';
+        return this.key ? clientKeyToText(this.key) : '(not opened)';
     }
 }
 

@@ -220,7 +220,12 @@ function readItem(reader: Reader): CborValue {
 
 /**
  * Decodes the certified bytes of a message (the inverse of {@link encodeWebsocketMessage}); accepts the bytes with
- * or without the 55799 tag, as the client does. Throws on a missing or mistyped field.
+ * or without the 55799 tag, as the client does. Throws on a missing or mistyped field, and on bytes that are not
+ * CBOR (the work is bounded by their length).
+ *
+ * @example
+ * const message = decodeWebsocketMessage(output.content); // output: a CanisterOutputMessage
+ * if (message.is_service_message) console.log(IDL.decode([WebsocketServiceMessageContentIdl], message.content));
  */
 export function decodeWebsocketMessage(bytes: Uint8Array): WebsocketMessage {
     const root = decodeCbor(bytes);

@@ -15,12 +15,22 @@ import { bytesEqual } from './bytes';
 import { clientKeysEqual } from './keys';
 import { currentClientKey } from './protocol/clients';
 import type { WsContext } from './protocol/context';
+import { WS_METHOD_NAMES } from './types';
 
-/** Options of `ws.inspectMessage`. */
+/**
+ * Options of `ws.inspectMessage`.
+ *
+ * @example
+ * const options: InspectMessageOptions = { maxMessageBytes: 64 * 1024 };
+ * ws.inspectMessage(options);
+ */
 export type InspectMessageOptions = {
     /**
      * Largest `content` of a `ws_message` (an application or service message) to accept, in bytes. Default: no
      * limit beyond the IC's 2 MiB per ingress message.
+     *
+     * @example
+     * ws.inspectMessage({ maxMessageBytes: 16 * 1024 }); // refuse messages over 16 KiB before they execute
      */
     maxMessageBytes?: number;
 };
@@ -28,8 +38,6 @@ export type InspectMessageOptions = {
 /** Largest argument of `ws_open`, `ws_close` and `ws_get_messages` accepted: theirs are under 100 bytes. */
 export const MAX_FIXED_ARGUMENT_BYTES = 1024;
 
-/** The WebSocket methods, the ones {@link inspectWsCall} has an opinion on. */
-export const WS_METHOD_NAMES: readonly string[] = Object.freeze(['ws_open', 'ws_close', 'ws_message', 'ws_get_messages']);
 
 /** Accept, or refuse with the reason (for tests and logs). */
 export type InspectVerdict = { accept: true } | { accept: false; reason: string };

@@ -20,7 +20,13 @@ export function formatMessageKey(gatewayText: string, nonce: bigint | number): s
     return `${gatewayText}_${String(nonce).padStart(NONCE_DIGITS, '0')}`;
 }
 
-/** The nonce at the end of a message key (what the gateway parses: the part after the last `_`). */
+/**
+ * The nonce at the end of a message key (what the gateway parses: the part after the last `_`); the gateway's next
+ * poll asks for the last one it received plus one.
+ *
+ * @example
+ * nonceOfMessageKey('aaaaa-aa_00000000000000000002'); // 2n
+ */
 export function nonceOfMessageKey(key: string): bigint {
     return BigInt(key.slice(key.lastIndexOf('_') + 1));
 }

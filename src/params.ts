@@ -12,22 +12,46 @@ import {
 import { WsError } from './errors';
 import type { WsParams } from './protocol/context';
 
-/** Parameters as a developer passes them; every field is optional. */
+/**
+ * The CDK's parameters, as options of `new IcWebSocket(...)` or as the argument of `ws.init(params)` (which
+ * changes only the fields given); every field is optional. Invalid values throw (trap).
+ *
+ * @example
+ * const params: WsParamsInput = { sendAckIntervalMs: 120_000, maxQueuedMessagesPerClient: 1_000 };
+ * ws.init(params);
+ */
 export type WsParamsInput = {
-    /** Messages per ws_get_messages reply (default 50). */
+    /**
+     * Messages per `ws_get_messages` reply (default 50); replies also stop at 2 MiB of messages.
+     *
+     * @example
+     * ws.init({ maxNumberOfReturnedMessages: 100 });
+     */
     maxNumberOfReturnedMessages?: number | bigint;
     /**
      * Period of the ack timer in ms (default 300 000); must be greater than 60 000, and the client's
      * `ackMessageIntervalMs` must be the same value. Azle timers take whole seconds, so a round starts within a
      * second after it is due; deletion of old messages uses the exact value.
+     *
+     * @example
+     * ws.init({ sendAckIntervalMs: 120_000 }); // clients: createWsConfig({ …, ackMessageIntervalMs: 120_000 })
      */
     sendAckIntervalMs?: number | bigint;
     /**
      * Not in upstream: most messages queued for one gateway (default 100 000); `send` and `broadcast` return an
-     * `Err` for application messages beyond it. Service messages (open, ack, close) are never refused.
+     * `Err` (kind `GatewayQueueFull`) for application messages beyond it. Service messages (open, ack, close) are
+     * never refused.
+     *
+     * @example
+     * ws.init({ maxQueuedMessagesPerGateway: 20_000 });
      */
     maxQueuedMessagesPerGateway?: number | bigint;
-    /** Not in upstream: most messages queued for one client (default 10 000), as above. */
+    /**
+     * Not in upstream: most messages queued for one client (default 10 000), as above (kind `ClientQueueFull`).
+     *
+     * @example
+     * ws.init({ maxQueuedMessagesPerClient: 500 });
+     */
     maxQueuedMessagesPerClient?: number | bigint;
 };
 

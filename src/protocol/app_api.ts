@@ -21,8 +21,13 @@ function queueToPrincipal(ctx: WsContext, client: Principal, content: Uint8Array
 }
 
 /**
- * Outcome of a broadcast: how many clients got the message now, why others did not, and how many recipients
- * were deferred to follow-up messages because the call's instruction budget ran out.
+ * Outcome of a broadcast: how many clients got the message now, why others did not (`error` is the `Err` text;
+ * `errorKind(error)` classifies it), and how many recipients were deferred to follow-up timer messages because the
+ * call's instruction budget ran out (they get it seconds later, in order).
+ *
+ * @example
+ * const { sent, failed, deferred }: BroadcastResult = ws.broadcast({ text: 'hello everyone' });
+ * for (const { client, error } of failed) console.log(client.toText(), errorKind(error));
  */
 export type BroadcastResult = { sent: number; failed: { client: Principal; error: string }[]; deferred: number };
 
@@ -69,7 +74,12 @@ export function connectedClients(ctx: WsContext): Principal[] {
     return ctx.store.allClientPrincipals();
 }
 
-/** One registered gateway, for introspection. */
+/**
+ * One registered gateway, for introspection: how many clients it serves and how many messages are queued for it.
+ *
+ * @example
+ * const busiest: GatewayInfo | undefined = ws.gateways().sort((a, b) => b.queueDepth - a.queueDepth)[0];
+ */
 export type GatewayInfo = { gateway: Principal; connectedClients: number; queueDepth: number };
 
 /** Every registered gateway with its client count and number of queued messages. */

@@ -5,7 +5,9 @@
  * Hidden methods (not in the .did, prefixed `test_`) let our own canister tests make handlers trap and inspect state.
  */
 import { IDL, init, performanceCounter, postUpgrade, Principal, query, update } from 'azle';
-import { IcWebSocket, INSTRUCTION_BUDGET, WsResultIdl, type WsResult } from 'ic-websocket-cdk';
+import { DEFAULT_INSTRUCTION_BUDGET, IcWebSocket, type WsResult } from 'ic-websocket-cdk';
+import { wipe } from 'ic-websocket-cdk/testing';
+import { WsResultIdl } from 'ic-websocket-cdk/wire';
 
 const AppMessage = IDL.Record({ text: IDL.Text });
 type AppMessage = { text: string };
@@ -23,7 +25,7 @@ function recordEvent(event: string): void {
 
 const ws = new IcWebSocket<AppMessage>({
     appMessage: AppMessage,
-    instructionBudget: () => instructionBudget ?? INSTRUCTION_BUDGET,
+    instructionBudget: () => instructionBudget ?? DEFAULT_INSTRUCTION_BUDGET,
     onOpen: ({ clientPrincipal }) => {
         if (trapIn.open) throw new Error('test: onOpen trapped');
         recordEvent(`open ${clientPrincipal.toText()}`);
@@ -75,7 +77,7 @@ class TestCanister {
     /** Resets the CDK state and re-runs init with the new params (restarting the timers). */
     @update([IDL.Nat64, IDL.Nat64])
     wipe(maxNumberOfReturnedMessages: bigint, sendAckIntervalMs: bigint): void {
-        ws.wipe();
+        wipe(ws);
         initWs(maxNumberOfReturnedMessages, sendAckIntervalMs);
     }
 
