@@ -8,6 +8,7 @@ import type { Principal } from '@dfinity/principal';
 import { decodeServiceMessage, encodeServiceMessage } from '../../src/protocol/service_messages.ts';
 import { SeededRandom } from '../support/prng.ts';
 import type { WebsocketMessage } from '../../src/types.ts';
+import { errorKind } from '../../src/errors.ts';
 import { appMessage, WsCanister } from './ws_canister.ts';
 
 const ACK_INTERVAL_MS = 300_000;
@@ -101,13 +102,17 @@ describe('timers and queue bounds', () => {
         for (const key of [k1, k2]) expect(await canister.open(key, gateway)).toEqual({ Ok: null });
         const many = (n: number) => Array.from({ length: n }, (_, i) => appMessage(`m${i}`));
         expect(await canister.send(k1.client_principal, many(7))).toEqual({ Ok: null }); // 8 with its OpenMessage
-        expect(await canister.send(k1.client_principal, many(1))).toEqual({
+        const clientFull = await canister.send(k1.client_principal, many(1));
+        expect(clientFull).toEqual({
             Err: `Queue of client ${k1.client_principal.toText()}_${k1.client_nonce} is full (8 messages): the message was not queued; old messages are deleted after the ack interval`
         });
+        expect(errorKind(clientFull)).toBe('ClientQueueFull'); // what an application switches on, read from the wire result
         expect(await canister.send(k2.client_principal, many(7))).toEqual({ Ok: null }); // 16 in the gateway's queue
-        expect(await canister.send(k2.client_principal, many(1))).toEqual({
+        const gatewayFull = await canister.send(k2.client_principal, many(1));
+        expect(gatewayFull).toEqual({
             Err: `Queue of gateway ${gateway.toText()} is full (16 messages): the message was not queued; old messages are deleted after the ack interval`
         });
+        expect(errorKind(gatewayFull)).toBe('GatewayQueueFull');
         // The ack round is not refused (it keeps clients alive) and its sends delete expired messages.
         await canister.replica.advanceTime(ACK_INTERVAL_MS + 1);
         const acks = (await canister.pollAll(gateway)).filter((m) => {

@@ -141,6 +141,18 @@ describe('README: Using the CDK in your canister', () => {
         expect(await connected()).toBe(1);
         expect(replica.logs(canisterId).some((line) => line.includes(`${ADA} left`))).toBe(true);
     });
+
+    it('notify: sends to a connected client, and tells an offline one by the error kind', async () => {
+        const notify = async (client: Principal, text: string) => {
+            const { reply } = await replica.update(canisterId, 'notify', new Uint8Array(IDL.encode([IDL.Principal, IDL.Text], [client, text])));
+            return IDL.decode([IDL.Text], reply)[0];
+        };
+        expect(await notify(CLIENT_2, 'ping')).toBe('sent');
+        expect(summary(await pollNew())).toEqual([`${BOB} #6 ping`]);
+        expect(await notify(CLIENT_1, 'ping')).toBe('offline'); // closed above: ClientPrincipalNotConnected
+        expect(await notify(GATEWAY_1, 'ping')).toBe('offline'); // never connected
+        expect(await pollNew()).toEqual([]);
+    });
 });
 
 /** `"<client> #<sequence number> <body>"` per message, sorted by client then sequence number (per-client order is what the protocol guarantees). */

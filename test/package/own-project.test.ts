@@ -260,6 +260,125 @@ describe('ic-websocket dev', () => {
     });
 });
 
+/** A test canister of the user's project importing all three entries of the CDK (bundled by `azle build`). */
+const SUBPATHS_CANISTER = `import { IDL, Principal, query, update } from 'azle';
+import { errorKind, IcWebSocket } from 'ic-websocket-cdk';
+import { wipe } from 'ic-websocket-cdk/testing';
+import { formatMessageKey, WsResultIdl, type WsResult } from 'ic-websocket-cdk/wire';
+
+const ws = new IcWebSocket<string>({ appMessage: IDL.Text, onOpen: ({ clientPrincipal }) => ws.send(clientPrincipal, 'hi') });
+
+class Subpaths {
+    @update([IDL.Principal, IDL.Text], WsResultIdl) send(client: Principal, text: string): WsResult { return ws.send(client, text); }
+    @update([IDL.Principal], IDL.Text) kind(client: Principal): string { return errorKind(ws.send(client, 'x')) ?? 'sent'; }
+    @update([]) reset(): void { wipe(ws); ws.init(); }
+    @query([], IDL.Nat32) connected(): number { return ws.clients().length; }
+    @query([IDL.Principal], IDL.Text) key(gateway: Principal): string { return formatMessageKey(gateway.toText(), 1n); }
+}
+
+export default [Subpaths, ws.methods];
+`;
+
+/** Its test, with the harness. */
+const SUBPATHS_TEST = `import { afterAll, beforeAll, expect, it } from 'vitest';
+import { Principal } from '@dfinity/principal';
+import { TestNetwork, type TestCanister } from 'ic-websocket-dev';
+
+type Subpaths = {
+    send(client: Principal, text: string): Promise<{ Ok: null } | { Err: string }>;
+    kind(client: Principal): Promise<string>;
+    reset(): Promise<void>;
+    connected(): Promise<number>;
+    key(gateway: Principal): Promise<string>;
+};
+
+let network: TestNetwork;
+let canister: TestCanister;
+
+beforeAll(async () => {
+    network = await TestNetwork.start();
+    canister = await network.deploy('subpaths');
+}, 120_000);
+
+afterAll(() => network.stop());
+
+it('runs the CDK, its wire types and its testing entry', async () => {
+    const client = await canister.connect<string>();
+    expect(await client.nextMessage()).toBe('hi');
+    const actor = canister.actor<Subpaths>();
+    expect(await actor.send(client.principal, 'direct')).toEqual({ Ok: null });
+    expect(await client.nextMessage()).toBe('direct');
+    expect(await actor.send(Principal.anonymous(), 'x')).toEqual({ Err: "Client with principal 2vxsx-fae doesn't have an open connection" });
+    expect(await actor.kind(Principal.anonymous())).toBe('ClientPrincipalNotConnected');
+    expect(await actor.key(Principal.fromText('aaaaa-aa'))).toBe('aaaaa-aa_00000000000000000001');
+    expect(await actor.connected()).toBe(1);
+    await actor.reset();
+    expect(await actor.connected()).toBe(0);
+}, 60_000);
+`;
+
+/** A Node tool of the user's, compiled by tsc for Node's own module resolution (nodenext), then run by plain node. */
+const WIRE_TOOL = `import { IDL } from '@dfinity/candid';
+import { Principal } from '@dfinity/principal';
+import * as wire from 'ic-websocket-cdk/wire';
+import { CanisterWsOpenArgumentsIdl, decodeWebsocketMessage, encodeWebsocketMessage, formatMessageKey, nonceOfMessageKey, wsServiceIdl, type CanisterWsOpenArguments, type WebsocketMessage } from 'ic-websocket-cdk/wire';
+
+const gateway = Principal.fromText('aaaaa-aa');
+const args: CanisterWsOpenArguments = { client_nonce: 7n, gateway_principal: gateway };
+const [decoded] = IDL.decode([CanisterWsOpenArgumentsIdl], IDL.encode([CanisterWsOpenArgumentsIdl], [args])) as unknown as [CanisterWsOpenArguments];
+const message: WebsocketMessage = { client_key: { client_principal: gateway, client_nonce: 7n }, sequence_num: 9n, timestamp: 2n, is_service_message: false, content: new Uint8Array([1]) };
+console.log(JSON.stringify({
+    exports: Object.keys(wire).sort(),
+    open: \`\${decoded.gateway_principal.toText()} \${decoded.client_nonce}\`,
+    key: formatMessageKey(gateway.toText(), 3n),
+    nonce: String(nonceOfMessageKey(formatMessageKey(gateway.toText(), 3n))),
+    sequence: String(decodeWebsocketMessage(encodeWebsocketMessage(message)).sequence_num),
+    methods: wsServiceIdl()._fields.map(([name]) => name).sort()
+}));
+`;
+
+const toolConfig = (include: string[]) =>
+    JSON.stringify({ compilerOptions: { strict: true, target: 'ES2022', module: 'nodenext', moduleResolution: 'nodenext', outDir: 'out', skipLibCheck: true, types: [] }, include });
+
+describe("the CDK's subpaths in your own project", () => {
+    beforeAll(() => {
+        write(join(project, 'src', 'subpaths', 'index.ts'), SUBPATHS_CANISTER);
+        write(join(project, 'test', 'subpaths.test.ts'), SUBPATHS_TEST);
+        const dfx = JSON.parse(readFileSync(join(project, 'dfx.json'), 'utf8'));
+        dfx.canisters.subpaths = { type: 'azle', main: 'src/subpaths/index.ts' };
+        writeFileSync(join(project, 'dfx.json'), JSON.stringify(dfx, null, 2));
+        write(join(project, 'tool', 'check.ts'), WIRE_TOOL);
+        write(join(project, 'tool', 'tsconfig.json'), toolConfig(['check.ts']));
+        // Negative control: the declarations are real types, so a wrong field fails (it would pass if they were `any`).
+        write(join(project, 'tool', 'wrong', 'wrong.ts'), "import type { ClientKey } from 'ic-websocket-cdk/wire';\nexport const key: ClientKey = { client_principal: 'aaaaa-aa', client_nonce: 1n };\n");
+        write(join(project, 'tool', 'wrong', 'tsconfig.json'), toolConfig(['wrong.ts']));
+    });
+
+    it('type-checks a canister and a test importing ic-websocket-cdk/wire and ic-websocket-cdk/testing', async () => {
+        await run('npx', ['tsc', '--noEmit'], project);
+    }, INSTALL_TIMEOUT_MS);
+
+    it('azle build bundles all three entries: the harness deploys that canister and it works', async () => {
+        const { stdout } = await run('npx', ['vitest', 'run', 'test/subpaths.test.ts'], project, INSTALL_TIMEOUT_MS);
+        expect(stdout).toMatch(/1 passed/);
+    }, INSTALL_TIMEOUT_MS);
+
+    it('ic-websocket-cdk/wire in plain Node: a tool compiled by tsc (nodenext) gets the declarations and the compiled JavaScript', async () => {
+        await run('npx', ['tsc', '-p', 'tool'], project);
+        const { stdout } = await run('node', [join('tool', 'out', 'check.js')], project);
+        const wire = await import('../../src/wire.ts');
+        expect(JSON.parse(stdout)).toEqual({
+            exports: Object.keys(wire).sort(),
+            open: 'aaaaa-aa 7',
+            key: 'aaaaa-aa_00000000000000000003',
+            nonce: '3',
+            sequence: '9',
+            methods: ['ws_close', 'ws_get_messages', 'ws_message', 'ws_open']
+        });
+        await expect(run('npx', ['tsc', '-p', join('tool', 'wrong')], project)).rejects.toThrow(/wrong\.ts.*TS2322/);
+    }, INSTALL_TIMEOUT_MS);
+});
+
 describe('ic-websocket replica and ic-websocket gateway', () => {
     it('run from the package: a replica on the IC HTTP interface, and a gateway relaying to it', async () => {
         const replica = start(bin(), ['replica', '--http-port', '0'], project);

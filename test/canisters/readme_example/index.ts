@@ -1,5 +1,5 @@
-import { IDL, init, postUpgrade, query } from 'azle';
-import { IcWebSocket } from 'ic-websocket-cdk';
+import { IDL, init, postUpgrade, Principal, query, update } from 'azle';
+import { errorKind, IcWebSocket } from 'ic-websocket-cdk';
 
 const AppMessage = IDL.Record({ text: IDL.Text });
 type AppMessage = { text: string };
@@ -18,6 +18,13 @@ class App {
     @init([]) init() { ws.init(); }                  // arms the ack timer
     @postUpgrade([]) postUpgrade() { ws.init(); }    // re-arms it; all WebSocket state is already in stable memory
     @query([], IDL.Nat32) connected() { return ws.clients().length; }
+
+    @update([IDL.Principal, IDL.Text], IDL.Text)
+    notify(client: Principal, text: string): string {
+        const result = ws.send(client, { text });        // { Ok: null } | { Err: text }, never a throw
+        if (!('Err' in result)) return 'sent';
+        return errorKind(result) === 'ClientPrincipalNotConnected' ? 'offline' : result.Err;
+    }
 }
 
 export default [App, ws.methods];                    // adds ws_open, ws_message, ws_close, ws_get_messages
