@@ -1,18 +1,19 @@
 /**
  * The worker side of the engine thread: keeps the engines of this process's replicas and answers requests (see
- * worker-link.ts for the protocol). Every request is answered, errors included, and the shared flag is flipped after
- * the answer is posted, so the caller blocked in `Atomics.wait` wakes up to a message it can read.
+ * protocol.ts). Every request but `close` is answered, errors included, with the request's id; only after the answer
+ * is posted is that id stored in the shared word and the caller notified, so a caller that sees its id finds its
+ * answer on the port.
  */
 import type { MessagePort } from 'node:worker_threads';
 import { ReplicaEngine } from '../engine.ts';
 import { errorToWire, revive } from './marshal.ts';
-import { type EngineAnswer, type EngineRequest, FLAG } from './protocol.ts';
+import { type EngineAnswer, type EngineRequest, SIGNAL } from './protocol.ts';
 
 /** Serves engine requests arriving on `port` until the thread ends. */
-export function serveEngines(port: MessagePort, flagBuffer: SharedArrayBuffer): void {
-    const flag = new Int32Array(flagBuffer);
+export function serveEngines(port: MessagePort, signalBuffer: SharedArrayBuffer): void {
+    const signal = new Int32Array(signalBuffer);
     const engines = new Map<number, ReplicaEngine>();
-    let nextId = 1;
+    let nextEngineId = 1;
     let printed: string[] = [];
     const print = (line: string) => printed.push(line);
 
@@ -24,10 +25,10 @@ export function serveEngines(port: MessagePort, flagBuffer: SharedArrayBuffer): 
         try {
             port.postMessage(reply);
         } catch (error) {
-            port.postMessage({ ok: false, error: errorToWire(new Error(`the engine's answer cannot be sent to the caller: ${(error as Error).message}`)) });
+            port.postMessage({ id: reply.id, ok: false, error: errorToWire(new Error(`the engine's answer cannot be sent to the caller: ${(error as Error).message}`)) } satisfies EngineAnswer);
         }
-        Atomics.store(flag, 0, FLAG.answered);
-        Atomics.notify(flag, 0);
+        Atomics.store(signal, SIGNAL.answered, reply.id);
+        Atomics.notify(signal, SIGNAL.answered);
     };
 
     port.on('message', (request: EngineRequest) => {
@@ -35,23 +36,26 @@ export function serveEngines(port: MessagePort, flagBuffer: SharedArrayBuffer): 
             engines.delete(request.engineId);
             return;
         }
+        let reply: EngineAnswer;
         try {
             if (request.op === 'open') {
                 const engine = new ReplicaEngine(request.options, print);
-                const engineId = nextId++;
+                const engineId = nextEngineId++;
                 engines.set(engineId, engine);
-                return answer({ ok: true, value: { engineId, info: engine.info() } });
+                reply = { id: request.id, ok: true, value: { engineId, info: engine.info() } };
+            } else {
+                const engine = engines.get(request.engineId);
+                if (!engine) throw new Error('this replica was closed');
+                const method = engine[request.operation] as (...args: unknown[]) => unknown;
+                reply = { id: request.id, ok: true, value: method.apply(engine, revive(request.args)) };
             }
-            const engine = engines.get(request.engineId);
-            if (!engine) throw new Error('this replica was closed');
-            const method = engine[request.operation] as (...args: unknown[]) => unknown;
-            answer({ ok: true, value: method.apply(engine, revive(request.args)) });
         } catch (error) {
-            answer({ ok: false, error: errorToWire(error) });
+            reply = { id: request.id, ok: false, error: errorToWire(error) };
         }
+        answer(reply);
     });
     process.on('exit', () => {
-        Atomics.store(flag, 0, FLAG.exited);
-        Atomics.notify(flag, 0);
+        Atomics.store(signal, SIGNAL.exited, 1);
+        Atomics.notify(signal, SIGNAL.answered);
     });
 }

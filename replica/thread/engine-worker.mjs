@@ -6,7 +6,7 @@ try {
     const { register } = await import('tsx/esm/api');
     register();
     const { serveEngines } = await import('./engine-host.ts');
-    serveEngines(workerData.port, workerData.flag);
+    serveEngines(workerData.port, workerData.signal);
     parentPort.postMessage({ ready: true });
 } catch (error) {
     const hint = error?.code === 'ERR_MODULE_NOT_FOUND' && String(error.message).includes('tsx') ? ' (the replica runs from TypeScript sources: install tsx)' : '';

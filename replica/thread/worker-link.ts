@@ -2,17 +2,25 @@
  * The engine thread, seen from the caller: one worker per process (started on first use, shared by every replica
  * so compiled canister modules are shared too), reached by synchronous calls.
  *
- * A call posts its request on a MessagePort and blocks in `Atomics.wait` until the worker has posted the answer and
- * flipped a shared flag; the answer is then taken off the port with `receiveMessageOnPort`. The replica's own API is
- * synchronous inside (every call runs to completion), so blocking changes nothing for callers, and calls keep the
- * order in which they were made.
+ * A call posts its request, with a fresh id, on a MessagePort and blocks in `Atomics.wait` until the worker has
+ * posted the answer and stored that id in a shared word (protocol.ts); the answer is then taken off the port with
+ * `receiveMessageOnPort`. The replica's own API is synchronous inside (every call runs to completion), so blocking
+ * changes nothing for callers, and calls keep the order in which they were made.
+ *
+ * Why ids: `Atomics.wait` returns "ok" on ANY notification of the word, not only when its value changed. The worker
+ * posts an answer, stores the flag, then notifies: if it is descheduled between the store and the notify (a loaded
+ * machine), the caller may already have seen the flag, taken its answer and started the next request, and the late
+ * notify then wakes that next wait before its answer exists. With a plain flag that read "nothing", threw, and the
+ * real answer stayed on the port to be taken by the following call: every later call got the answer of the call
+ * before it. Now a caller waits until the word holds its own id (any other wake-up waits again), and takes answers
+ * off the port until the one with its id, dropping older ones (of a call that gave up after `answerTimeoutMs`).
  */
 import { MessageChannel, type MessagePort, receiveMessageOnPort, SHARE_ENV, Worker } from 'node:worker_threads';
 import type { EngineInfo, EngineOperation, ReplicaEngine } from '../engine.ts';
 import type { ValidReplicaOptions } from '../options.ts';
 import type { EngineLink } from './engine-link.ts';
 import { errorFromWire, revive } from './marshal.ts';
-import { type EngineAnswer, type EngineRequest, FLAG } from './protocol.ts';
+import { type EngineAnswer, type EngineRequest, MAX_REQUEST_ID, SIGNAL, SIGNAL_BYTES } from './protocol.ts';
 
 /** Stack of the engine thread: room for the IC's 5 MiB of wasm frames even as V8's largest (unoptimised) frames. */
 export const ENGINE_STACK_MB = 64;
@@ -22,14 +30,23 @@ const finalizer = new FinalizationRegistry<() => void>((close) => close());
 
 export class EngineThread {
     private static starting: Promise<EngineThread> | undefined;
-    private readonly flag: Int32Array;
+    /**
+     * How long a call waits for its answer before it throws (default: as long as it takes; a canister may compute
+     * for a while). A late answer is dropped when it arrives; the engine has still done the work. Internal: tests set
+     * it to force a missing answer.
+     * @internal
+     */
+    static answerTimeoutMs = Infinity;
+    private readonly signal: Int32Array;
+    private lastId = 0;
 
     private constructor(
         private readonly worker: Worker,
         private readonly port: MessagePort,
-        flag: SharedArrayBuffer
+        /** @internal The shared words (protocol.ts), for tests that wake the caller at random. */
+        readonly signalBuffer: SharedArrayBuffer
     ) {
-        this.flag = new Int32Array(flag);
+        this.signal = new Int32Array(signalBuffer);
     }
 
     /** The process's engine thread, started on first use. */
@@ -43,9 +60,9 @@ export class EngineThread {
 
     private static async start(): Promise<EngineThread> {
         const { port1, port2 } = new MessageChannel();
-        const flag = new SharedArrayBuffer(4);
+        const signal = new SharedArrayBuffer(SIGNAL_BYTES);
         const worker = new Worker(new URL('./engine-worker.mjs', import.meta.url), {
-            workerData: { port: port2, flag },
+            workerData: { port: port2, signal },
             transferList: [port2],
             resourceLimits: { stackSizeMb: ENGINE_STACK_MB },
             execArgv: [],
@@ -62,12 +79,12 @@ export class EngineThread {
         worker.on('error', (error) => console.error('[replica] engine thread error:', error));
         worker.unref(); // an idle engine never keeps the process alive
         port1.unref();
-        return new EngineThread(worker, port1, flag);
+        return new EngineThread(worker, port1, signal);
     }
 
     /** Creates an engine on this thread; returns its link and what the `Replica` caches. */
     open(options: Omit<ValidReplicaOptions, 'thread'>): EngineLink & { info: EngineInfo } {
-        const { engineId, info } = this.request({ op: 'open', options }) as { engineId: number; info: EngineInfo };
+        const { engineId, info } = this.request({ op: 'open', id: this.nextId(), options }) as { engineId: number; info: EngineInfo };
         let closed = false;
         const close = () => {
             if (closed) return;
@@ -78,7 +95,7 @@ export class EngineThread {
             info,
             call: <K extends EngineOperation>(operation: K, args: Parameters<ReplicaEngine[K]>) => {
                 if (closed) throw new Error('this replica was closed');
-                return this.request({ op: 'call', engineId, operation, args }) as ReturnType<ReplicaEngine[K]>;
+                return this.request({ op: 'call', id: this.nextId(), engineId, operation, args }) as ReturnType<ReplicaEngine[K]>;
             },
             close
         };
@@ -86,19 +103,34 @@ export class EngineThread {
         return link;
     }
 
-    /** Posts `request` and blocks until the worker answers it. */
-    private request(request: EngineRequest): unknown {
-        Atomics.store(this.flag, 0, FLAG.waiting);
+    private nextId(): number {
+        this.lastId = this.lastId >= MAX_REQUEST_ID ? 1 : this.lastId + 1;
+        return this.lastId;
+    }
+
+    /** Posts `request` and blocks until the worker answers it (or `answerTimeoutMs` passes). */
+    private request(request: Exclude<EngineRequest, { op: 'close' }>): unknown {
+        const describe = () => `request ${request.op}${request.op === 'call' ? ` ${request.operation}` : ''}`;
+        if (Atomics.load(this.signal, SIGNAL.exited) === 1) throw new Error(`the replica's engine thread exited (${describe()})`);
         this.port.postMessage(request);
-        Atomics.wait(this.flag, 0, FLAG.waiting);
-        const received = receiveMessageOnPort(this.port);
-        if (!received) {
-            const reason = Atomics.load(this.flag, 0) === FLAG.exited ? 'exited' : 'answered nothing';
-            throw new Error(`the replica's engine thread ${reason} (request ${request.op}${request.op === 'call' ? ` ${request.operation}` : ''})`);
+        const deadline = performance.now() + EngineThread.answerTimeoutMs;
+        for (;;) {
+            const answered = Atomics.load(this.signal, SIGNAL.answered);
+            if (answered === request.id) break;
+            if (Atomics.load(this.signal, SIGNAL.exited) === 1) throw new Error(`the replica's engine thread exited (${describe()})`);
+            const left = deadline - performance.now();
+            if (left <= 0) throw new Error(`the replica's engine thread did not answer within ${EngineThread.answerTimeoutMs} ms (${describe()}); its answer will be dropped`);
+            Atomics.wait(this.signal, SIGNAL.answered, answered, left);
         }
-        const answer = received.message as EngineAnswer;
-        for (const line of answer.printed ?? []) console.log(line);
-        if (!answer.ok) throw errorFromWire(answer.error);
-        return revive(answer.value);
+        for (;;) {
+            const received = receiveMessageOnPort(this.port);
+            // Cannot happen: the worker posts an answer before it stores its id.
+            if (!received) throw new Error(`the replica's engine thread signalled an answer that is not on the port (${describe()})`);
+            const answer = received.message as EngineAnswer;
+            for (const line of answer.printed ?? []) console.log(line);
+            if (answer.id !== request.id) continue; // the answer to an earlier call that gave up waiting
+            if (!answer.ok) throw errorFromWire(answer.error);
+            return revive(answer.value);
+        }
     }
 }
