@@ -123,7 +123,7 @@ describe('timers and queue bounds', () => {
         expect(await canister.send(k1.client_principal, many(1))).toEqual({ Ok: null });
     });
 
-    // CDK_SCALE_MESSAGES=100000 runs it at the default maximum (~20 minutes on 2 cores; bench/RESULTS.md).
+    // `npm run test:scale` (CDK_SCALE_MESSAGES=100000) runs it at the default maximum (~9 minutes on 2 cores; CI runs it).
     const MAX = Number(process.env.CDK_SCALE_MESSAGES ?? 2_000);
     it(`a queue at its configured maximum (${MAX.toLocaleString('en-US')}): the upgrade costs the same and every message is still served, and removing its gateway deletes it in timer messages within the budget`, { timeout: Math.max(120_000, MAX * 40) }, async () => {
         const rng = new SeededRandom(0x5ca1en);
