@@ -163,8 +163,8 @@ function fitsParts(text: string, parts: string[]): boolean {
 
 /**
  * What went wrong, read from an `Err` result (or its text): `undefined` for `{ Ok: null }`, `'Unknown'` for a text
- * this CDK does not write. Works on any result with this CDK's texts, including one decoded from the wire.
- * Classifying costs a few string comparisons; nothing is computed for results you do not classify.
+ * this CDK does not write. Works on any result with this CDK's texts, including one decoded from the wire: outside a
+ * canister (a gateway, a Node tool or test), import it from `ic-websocket-cdk/wire`, which needs no azle. Classifying costs a few string comparisons; nothing is computed for results you do not classify.
  *
  * @example
  * const result = ws.send(client, { text: 'hi' });

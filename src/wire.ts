@@ -1,8 +1,8 @@
 /**
  * `ic-websocket-cdk/wire`: the wire format of the IC WebSocket protocol 0.4.x, for gateways, clients and tools
  * (and canisters whose own methods return a `WsResult`): the Candid IDL of the four endpoints and of the service
- * messages with their TypeScript types, the CBOR of a `WebsocketMessage` (the certified bytes), and the key
- * formats. Imports `@dfinity/candid` and `@dfinity/principal` only (never `azle`), so it runs in Node and browsers:
+ * messages with their TypeScript types, the CBOR of a `WebsocketMessage` (the certified bytes), the key formats,
+ * and `errorKind` to classify an `Err` text a canister answered (the same function as in the main entry). Imports `@dfinity/candid` and `@dfinity/principal` only (never `azle`), so it runs in Node and browsers:
  * the package ships it as JavaScript for Node, and canisters bundle it from source.
  *
  * @example
@@ -43,7 +43,7 @@ export {
     type CloseMessageReason,
     type WebsocketServiceMessageContent
 } from './types';
-export type { WsResult } from './errors';
+export { errorKind, isErr, type WsErrorKind, type WsResult } from './errors';
 export { encodeWebsocketMessage, decodeWebsocketMessage } from './cbor';
 export { formatMessageKey, nonceOfMessageKey, clientKeyToText } from './keys';
 export { LABEL_WEBSOCKET } from './constants';

@@ -7,6 +7,7 @@ import * as wire from '../../src/wire.ts';
 import { idlFactory, wsCandidTypes } from '../support/test-canister-interface.ts';
 import { decodeWebsocketMessage as specDecodeWebsocketMessage } from '../support/websocket-message-cbor.ts';
 import { CLIENT_1, GATEWAY_1 } from '../support/principals.ts';
+import { wsError } from '../support/ws-errors.ts';
 
 const AppMessage = IDL.Record({ text: IDL.Text });
 
@@ -51,5 +52,14 @@ describe('ic-websocket-cdk/wire', () => {
         expect(wire.clientKeyToText({ client_principal: Principal.anonymous(), client_nonce: 5n })).toBe('2vxsx-fae_5');
         expect(wire.LABEL_WEBSOCKET).toBe('websocket');
         expect([...wire.WS_METHOD_NAMES].sort()).toEqual(['ws_close', 'ws_get_messages', 'ws_message', 'ws_open']);
+    });
+
+    it('classifies Err texts a canister answered, for code outside canisters (a gateway, a Node tool or test)', () => {
+        const answered = IDL.decode([wire.WsResultIdl], IDL.encode([wire.WsResultIdl], [{ Err: wsError.clientPrincipalNotConnected(CLIENT_1) }]))[0] as unknown as wire.WsResult;
+        expect(wire.isErr(answered)).toBe(true);
+        expect(wire.errorKind(answered)).toBe('ClientPrincipalNotConnected');
+        expect(wire.errorKind(wsError.incomingSequenceNumberWrong(2n, 5n))).toBe('IncomingSequenceNumberWrong');
+        expect(wire.errorKind({ Ok: null })).toBeUndefined();
+        expect(wire.errorKind('not a CDK text')).toBe('Unknown');
     });
 });

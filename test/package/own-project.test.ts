@@ -321,11 +321,12 @@ it('runs the CDK, its wire types and its testing entry', async () => {
 const WIRE_TOOL = `import { IDL } from '@dfinity/candid';
 import { Principal } from '@dfinity/principal';
 import * as wire from 'ic-websocket-cdk/wire';
-import { CanisterWsOpenArgumentsIdl, decodeWebsocketMessage, encodeWebsocketMessage, formatMessageKey, nonceOfMessageKey, wsServiceIdl, type CanisterWsOpenArguments, type WebsocketMessage } from 'ic-websocket-cdk/wire';
+import { CanisterWsOpenArgumentsIdl, decodeWebsocketMessage, encodeWebsocketMessage, errorKind, formatMessageKey, nonceOfMessageKey, wsServiceIdl, WsResultIdl, type CanisterWsOpenArguments, type WebsocketMessage, type WsErrorKind, type WsResult } from 'ic-websocket-cdk/wire';
 
 const gateway = Principal.fromText('aaaaa-aa');
 const args: CanisterWsOpenArguments = { client_nonce: 7n, gateway_principal: gateway };
 const [decoded] = IDL.decode([CanisterWsOpenArgumentsIdl], IDL.encode([CanisterWsOpenArgumentsIdl], [args])) as unknown as [CanisterWsOpenArguments];
+const [answered] = IDL.decode([WsResultIdl], IDL.encode([WsResultIdl], [{ Err: "Client with principal 2vxsx-fae doesn't have an open connection" }])) as unknown as [WsResult];
 const message: WebsocketMessage = { client_key: { client_principal: gateway, client_nonce: 7n }, sequence_num: 9n, timestamp: 2n, is_service_message: false, content: new Uint8Array([1]) };
 console.log(JSON.stringify({
     exports: Object.keys(wire).sort(),
@@ -333,7 +334,8 @@ console.log(JSON.stringify({
     key: formatMessageKey(gateway.toText(), 3n),
     nonce: String(nonceOfMessageKey(formatMessageKey(gateway.toText(), 3n))),
     sequence: String(decodeWebsocketMessage(encodeWebsocketMessage(message)).sequence_num),
-    methods: wsServiceIdl()._fields.map(([name]) => name).sort()
+    methods: wsServiceIdl()._fields.map(([name]) => name).sort(),
+    kind: errorKind(answered) satisfies WsErrorKind | undefined
 }));
 `;
 
@@ -373,7 +375,8 @@ describe("the CDK's subpaths in your own project", () => {
             key: 'aaaaa-aa_00000000000000000003',
             nonce: '3',
             sequence: '9',
-            methods: ['ws_close', 'ws_get_messages', 'ws_message', 'ws_open']
+            methods: ['ws_close', 'ws_get_messages', 'ws_message', 'ws_open'],
+            kind: 'ClientPrincipalNotConnected'
         });
         await expect(run('npx', ['tsc', '-p', join('tool', 'wrong')], project)).rejects.toThrow(/wrong\.ts.*TS2322/);
     }, INSTALL_TIMEOUT_MS);
