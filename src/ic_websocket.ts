@@ -163,7 +163,7 @@ export function wipeIcWebSocket(ws: IcWebSocket<unknown>): void {
  * `send`, `close` and `broadcast` return `{ Ok: null } | { Err: string }`-style results like upstream, never throw.
  *
  * @example
- * import { IDL, init, postUpgrade } from 'azle';
+ * import { IDL } from 'azle';
  * import { IcWebSocket } from 'ic-websocket-cdk';
  *
  * const AppMessage = IDL.Record({ text: IDL.Text });
@@ -175,7 +175,8 @@ export function wipeIcWebSocket(ws: IcWebSocket<unknown>): void {
  *     onMessage: ({ clientPrincipal, message }) => ws.broadcast({ text: `${clientPrincipal.toText()}: ${message.text}` })
  * });
  *
- * class App { @init([]) init() { ws.init(); } @postUpgrade([]) postUpgrade() { ws.init(); } }
+ * // Your canister class: its `@init([])` and `@postUpgrade([])` methods call `ws.init()` (README, "Using the CDK").
+ * class App {}
  *
  * export default [App, ws.methods];
  */
@@ -239,8 +240,8 @@ export class IcWebSocket<T> {
      * how params taken from init arguments are applied.
      *
      * @example
-     * // Params from the init arguments:
-     * class App { @init([IDL.Nat64]) init(ackMs: bigint) { ws.init({ sendAckIntervalMs: ackMs }); } @postUpgrade([IDL.Nat64]) postUpgrade(ackMs: bigint) { ws.init({ sendAckIntervalMs: ackMs }); } }
+     * // In your `@init([IDL.Nat64])` and `@postUpgrade([IDL.Nat64])` methods, with the init argument `ackMs`:
+     * ws.init({ sendAckIntervalMs: ackMs });
      */
     init(params?: WsParamsInput): void {
         if (params !== undefined) {
@@ -332,7 +333,8 @@ export class IcWebSocket<T> {
      * Queries (`ws_get_messages` polls) are never inspected by the IC; the endpoints bound their own work anyway.
      *
      * @example
-     * class App { @inspectMessage({ manual: true }) inspect(): boolean { return ws.inspectMessage({ maxMessageBytes: 64 * 1024 }) && myOwnRules(); } }
+     * // The body of your `@inspectMessage({ manual: true })` method:
+     * return ws.inspectMessage({ maxMessageBytes: 64 * 1024 }) && myOwnRules();
      */
     inspectMessage(options?: InspectMessageOptions): boolean {
         const verdict = inspectWsCall(this.ctx, msgMethodName(), msgArgData(), msgCaller(), options);
@@ -354,7 +356,7 @@ export class IcWebSocket<T> {
      * Principals with an open connection, in byte order (reads every client: O(n)).
      *
      * @example
-     * class App { @query([], IDL.Nat32) connected() { return ws.clients().length; } }
+     * const online: string[] = ws.clients().map((client) => client.toText());
      */
     clients(): Principal[] {
         return connectedClients(this.ctx);

@@ -7,11 +7,12 @@
  * whole public API; `src/README.md` ("Public API") documents it and `test/docs/public_api.test.ts` holds them equal.
  *
  * @example
- * import { IDL, init, postUpgrade } from 'azle';
+ * import { IDL } from 'azle';
  * import { IcWebSocket } from 'ic-websocket-cdk';
  *
  * const ws = new IcWebSocket<{ text: string }>({ appMessage: IDL.Record({ text: IDL.Text }) });
- * class App { @init([]) init() { ws.init(); } @postUpgrade([]) postUpgrade() { ws.init(); } }
+ * // Your canister class: its `@init([])` and `@postUpgrade([])` methods call `ws.init()`.
+ * class App {}
  * export default [App, ws.methods];
  */
 export {

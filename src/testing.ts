@@ -5,7 +5,9 @@
  * @example
  * import { wipe } from 'ic-websocket-cdk/testing';
  *
- * class TestCanister { @update([]) reset(): void { wipe(ws); ws.init(); } }
+ * // In a test canister's `@update([])` method that resets it between tests:
+ * wipe(ws);
+ * ws.init();
  */
 import { wipeIcWebSocket, type IcWebSocket } from './ic_websocket';
 
@@ -17,7 +19,9 @@ import { wipeIcWebSocket, type IcWebSocket } from './ic_websocket';
  * tests with small states, never for production.
  *
  * @example
- * class TestCanister { @update([IDL.Nat64]) wipe(sendAckIntervalMs: bigint): void { wipe(ws); ws.init({ sendAckIntervalMs }); } }
+ * // Upstream's test canister method: `@update([IDL.Nat64])` `wipe(sendAckIntervalMs: bigint): void`
+ * wipe(ws);
+ * ws.init({ sendAckIntervalMs });
  */
 export function wipe<T>(ws: IcWebSocket<T>): void {
     wipeIcWebSocket(ws as IcWebSocket<unknown>);

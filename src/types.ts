@@ -94,7 +94,8 @@ export const CanisterWsGetMessagesArgumentsIdl = IDL.Record({ nonce: IDL.Nat64 }
  * `ws.close`. In a canister, the return type of a method that returns a `WsResult`.
  *
  * @example
- * class App { @update([IDL.Principal, IDL.Text], WsResultIdl) notify(client: Principal, text: string): WsResult { return ws.send(client, { text }); } }
+ * // A method of yours returning a send result, decorated with `@update([IDL.Principal, IDL.Text], WsResultIdl)`:
+ * function notify(client: Principal, text: string): WsResult { return ws.send(client, { text }); }
  */
 export const WsResultIdl = IDL.Variant({ Ok: IDL.Null, Err: IDL.Text });
 
@@ -151,7 +152,7 @@ export const CloseMessageReasonIdl = IDL.Variant({
  *
  * @example
  * const [content] = IDL.decode([WebsocketServiceMessageContentIdl], message.content) as unknown as [WebsocketServiceMessageContent];
- * if ('AckMessage' in content) reply(content.AckMessage.last_incoming_sequence_num);
+ * if ('AckMessage' in content) checkAcked(content.AckMessage.last_incoming_sequence_num); // received up to it
  */
 export const WebsocketServiceMessageContentIdl = IDL.Variant({
     OpenMessage: IDL.Record({ client_key: ClientKeyIdl }),
@@ -269,7 +270,7 @@ export type CanisterWsGetMessagesArguments = { nonce: bigint };
  * TS type of {@link CanisterWsGetMessagesResultIdl}.
  *
  * @example
- * const result: CanisterWsGetMessagesResult = await actor.ws_get_messages({ nonce });
+ * const result = (await actor.ws_get_messages({ nonce })) as CanisterWsGetMessagesResult;
  * if ('Err' in result) throw new Error(result.Err);
  */
 export type CanisterWsGetMessagesResult = { Ok: CanisterOutputCertifiedMessages } | { Err: string };

@@ -4,6 +4,11 @@
  * from the entry files), every public member of `IcWebSocket`, each with a doc comment that has an `@example`, and
  * every field of the options types too. Adding an export, a class member or an entry without documenting it fails
  * here. The `wire` entry, which runs in Node, is also imported for real and its runtime exports compared.
+ *
+ * The examples are code: each one (entries' module comments included) is type-checked against the real API, with
+ * only the names it takes from its context (`ws`, `client`, …) declared in EXAMPLE_CONTEXT. And no doc comment may
+ * hold a tag that is not a JSDoc tag: a decorator after whitespace (`class App { @init([]) … }`) starts a new tag for
+ * TypeScript, so editors would show the example cut off there.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -65,6 +70,111 @@ function exportsOf(file: string): ts.Symbol[] {
     const source = program.getSourceFile(join(PROJECT_ROOT, file));
     if (source === undefined) throw new Error(`${file} is not in the program`);
     return checker.getExportsOfModule(checker.getSymbolAtLocation(source)!);
+}
+
+/** The tags a public doc comment may use; anything else is text TypeScript cut off as a tag (e.g. a decorator). */
+const JSDOC_TAGS = new Set(['example', 'param', 'returns', 'remarks', 'see', 'deprecated', 'default', 'typeParam', 'throws']);
+
+/**
+ * What the examples take from their context, as a user's code around them would have it. Only context: every name
+ * of the API itself comes from the package's entries.
+ */
+const EXAMPLE_CONTEXT = `
+type Principal_ = import('@dfinity/principal').Principal;
+type AppMessage_ = { text: string };
+declare const ws: import('ic-websocket-cdk').IcWebSocket<AppMessage_>;
+declare const AppMessage: import('@dfinity/candid').IDL.RecordClass;
+declare const appMessage: import('@dfinity/candid').IDL.Type;
+declare const App: new () => object;
+declare const actor: import('@dfinity/agent').ActorSubclass;
+declare const agent: import('@dfinity/agent').Agent;
+declare const canisterId: string;
+declare const arg: Uint8Array, bytes: Uint8Array, candidBytes: Uint8Array, content: Uint8Array, reply: Uint8Array;
+declare const client: Principal_, client_principal: Principal_, gateway: Principal_;
+declare const gatewayText: string;
+declare const ackMs: bigint, nonce: bigint, sendAckIntervalMs: bigint, timestamp: bigint;
+declare const subscribers: Principal_[];
+declare const replies: [Principal_, string][];
+declare const presence: Map<string, unknown>;
+declare const identity: { getPrincipal(): Principal_ };
+declare const client_key: import('ic-websocket-cdk/wire').ClientKey;
+declare const message: import('ic-websocket-cdk/wire').WebsocketMessage, msg: import('ic-websocket-cdk/wire').WebsocketMessage;
+declare const output: import('ic-websocket-cdk/wire').CanisterOutputMessage;
+declare function checkAcked(sequenceNum: bigint): void;
+declare function forget(client: Principal_): void;
+declare function forward(message: import('ic-websocket-cdk/wire').CanisterOutputMessage): void;
+declare function handle(value: unknown): void;
+declare function isBanned(client: Principal_): boolean;
+declare function myOwnRules(): boolean;
+declare function retryLater(client: Principal_): void;
+`;
+
+/** The libraries an example may use without importing them (as a user's file would import them). */
+const EXAMPLE_LIBRARIES: [string, string[]][] = [
+    ['azle', ['IDL', 'Principal', 'StableBTreeMap', 'msgMethodName']],
+    ['@dfinity/agent', ['Actor']]
+];
+
+interface Example {
+    where: string;
+    code: string;
+}
+
+/** Tags of the doc comment of an entry file (its first statement's), for the module-level examples. */
+function moduleTags(file: string): { name: string; text: string }[] {
+    const statement = program.getSourceFile(join(PROJECT_ROOT, file))!.statements[0] as ts.Statement & { jsDoc?: ts.JSDoc[] };
+    return (statement.jsDoc ?? []).flatMap((doc) => doc.tags ?? []).map((tag) => ({ name: tag.tagName.text, text: ts.getTextOfJSDocComment(tag.comment) ?? '' }));
+}
+
+/** Every documented public thing: the entries' exports, IcWebSocket's members, the fields of exported types. */
+function documentedSymbols(): [string, ts.Symbol][] {
+    const found: [string, ts.Symbol][] = [];
+    for (const { file } of ENTRIES) {
+        for (const exported of exportsOf(file)) {
+            const symbol = resolve(exported);
+            found.push([`${file}: ${exported.name}`, symbol]);
+            if (symbol.flags & ts.SymbolFlags.Class) for (const member of publicMembers(symbol)) found.push([`${exported.name}.${member.name}`, member]);
+            if (symbol.flags & ts.SymbolFlags.TypeAlias) {
+                for (const field of checker.getPropertiesOfType(checker.getDeclaredTypeOfSymbol(symbol))) found.push([`${exported.name}.${field.name}`, field]);
+            }
+        }
+    }
+    return found;
+}
+
+function publicExamples(): Example[] {
+    const examples: Example[] = [];
+    for (const { file } of ENTRIES) {
+        for (const tag of moduleTags(file)) if (tag.name === 'example') examples.push({ where: `${file} (module)`, code: tag.text });
+    }
+    const seen = new Set<ts.Symbol>();
+    for (const [where, symbol] of documentedSymbols()) {
+        if (seen.has(symbol)) continue;
+        seen.add(symbol);
+        for (const tag of symbol.getJsDocTags(checker)) if (tag.name === 'example') examples.push({ where, code: ts.displayPartsToString(tag.text) });
+    }
+    return examples;
+}
+
+/**
+ * An example as a module of a user's project: its own imports, then imports of everything else of the API and of
+ * EXAMPLE_LIBRARIES it does not import itself; statements run in a function (so `return` and `await` work) unless it
+ * is a canister's main file (`export default`).
+ */
+function exampleModule(code: string, entryNames: Map<string, string[]>): string {
+    const lines = code.split('\n');
+    const imports = lines.filter((line) => line.startsWith('import '));
+    const body = lines.filter((line) => !line.startsWith('import '));
+    const imported = new Set(imports.flatMap((line) => (line.match(/\{([^}]*)\}/)?.[1] ?? '').split(',').map((name) => name.trim().replace(/^type /, ''))));
+    const sources: [string, string[]][] = [...entryNames, ...EXAMPLE_LIBRARIES];
+    const given = new Set<string>();
+    const header = sources.map(([from, names]) => {
+        const missing = names.filter((name) => !imported.has(name) && !given.has(name));
+        missing.forEach((name) => given.add(name));
+        return missing.length > 0 ? `import { ${missing.join(', ')} } from '${from}';` : '';
+    });
+    const statements = code.includes('export default') ? body.join('\n') : `export async function example() {\n${body.join('\n')}\n}`;
+    return [...imports, ...header, statements].join('\n');
 }
 
 const resolve = (symbol: ts.Symbol) => (symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol);
@@ -145,6 +255,43 @@ describe('the public API of ic-websocket-cdk', () => {
             expect(fields.length, name).toBeGreaterThan(0);
             expect(undocumented(fields.map((field) => docsOf(field, checker))), name).toEqual([]);
         }
+    });
+
+    it('no public doc comment holds a tag that is not a JSDoc tag (a decorator in an example would cut it off)', () => {
+        const stray: string[] = [];
+        for (const { file } of ENTRIES) for (const tag of moduleTags(file)) if (!JSDOC_TAGS.has(tag.name)) stray.push(`${file} (module): @${tag.name}`);
+        for (const [where, symbol] of documentedSymbols()) {
+            for (const tag of symbol.getJsDocTags(checker)) if (!JSDOC_TAGS.has(tag.name)) stray.push(`${where}: @${tag.name}`);
+        }
+        expect(stray).toEqual([]);
+    });
+
+    it('every example type-checks against the real API', () => {
+        const examples = publicExamples();
+        expect(examples.length).toBeGreaterThan(60);
+        const entryNames = new Map(
+            ENTRIES.map(({ entry, file }) => [entry === '.' ? 'ic-websocket-cdk' : `ic-websocket-cdk/${entry.slice(2)}`, exportsOf(file).map((symbol) => symbol.name)])
+        );
+        const folder = join(PROJECT_ROOT, 'test', 'docs', 'examples');
+        const files = new Map<string, string>([[join(folder, 'context.d.ts'), EXAMPLE_CONTEXT]]);
+        examples.forEach(({ code }, i) => files.set(join(folder, `example${i}.ts`), exampleModule(code, entryNames)));
+        const host = ts.createCompilerHost(program.getCompilerOptions());
+        const { getSourceFile, fileExists, readFile } = host;
+        host.getSourceFile = (name, language, ...rest) =>
+            files.has(name) ? ts.createSourceFile(name, files.get(name)!, language) : getSourceFile.call(host, name, language, ...rest);
+        host.fileExists = (name) => files.has(name) || fileExists.call(host, name);
+        host.readFile = (name) => files.get(name) ?? readFile.call(host, name);
+        const examplesProgram = ts.createProgram([...files.keys()], program.getCompilerOptions(), host);
+        const errors = ts
+            .getPreEmitDiagnostics(examplesProgram)
+            .filter((diagnostic) => diagnostic.category === ts.DiagnosticCategory.Error)
+            .map((diagnostic) => {
+                const index = Number(diagnostic.file?.fileName.match(/example(\d+)\.ts$/)?.[1]);
+                const example = examples[index];
+                const text = ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n');
+                return example ? `${example.where}: ${text}\n${example.code}` : `${diagnostic.file?.fileName ?? ''}: ${text}`;
+            });
+        expect(errors).toEqual([]);
     });
 
     it('the wire entry runs in Node without azle, and exports at run time exactly its documented values', async () => {
