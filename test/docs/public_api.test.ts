@@ -214,17 +214,24 @@ beforeAll(() => {
 });
 
 describe('the public API of ic-websocket-cdk', () => {
-    it('package.json exports exactly the documented entries, pointing at their sources', () => {
-        const pkg = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { exports: Record<string, unknown>; files: string[] };
+    it('package.json exports exactly the documented entries: declarations for TypeScript, sources for bundlers', () => {
+        const pkg = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { exports: Record<string, Record<string, string>>; files: string[]; types: string };
+        const tsconfig = ts.readConfigFile(join(PROJECT_ROOT, 'tsconfig.json'), ts.sys.readFile).config as { compilerOptions: { paths: Record<string, string[]> } };
         expect(Object.keys(pkg.exports).sort()).toEqual([...ENTRIES.map(({ entry }) => entry), './package.json'].sort());
         for (const { entry, file } of ENTRIES) {
-            // Canisters (esbuild) and bundler-resolving TypeScript get the source; Node gets dist/ (built at pack time).
-            const target = pkg.exports[entry];
-            const source = `./${file}`;
-            if (typeof target === 'string') expect(target, entry).toBe(source);
-            else expect(target, entry).toMatchObject({ types: source, default: source });
+            // TypeScript (any moduleResolution) reads the declarations `npm pack` writes into dist/types/, so a user's
+            // compiler options never apply to the CDK's sources; canisters (azle's esbuild) bundle the sources; Node
+            // runs dist/wire.js. `types` must come first: conditions match in object order.
+            const target = pkg.exports[entry]!;
+            const name = file.replace(/^src\/(.*)\.ts$/, '$1');
+            expect(target, entry).toMatchObject({ types: `./dist/types/${name}.d.ts`, default: `./${file}` });
+            expect(Object.keys(target)[0], entry).toBe('types');
+            expect(Object.keys(target).at(-1), entry).toBe('default');
+            // In this repository (no dist/), TypeScript maps the package's own name to the sources.
+            expect(tsconfig.compilerOptions.paths[`ic-websocket-cdk${entry.slice(1)}`], entry).toEqual([`./${file}`]);
         }
-        expect(pkg.exports['./wire']).toMatchObject({ node: { types: './dist/types/wire.d.ts', default: './dist/wire.js' } });
+        expect(pkg.exports['./wire']).toMatchObject({ node: './dist/wire.js' });
+        expect(pkg.types).toBe('dist/types/index.d.ts');
         expect(pkg.files).toContain('dist');
     });
 

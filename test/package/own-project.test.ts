@@ -360,6 +360,13 @@ describe("the CDK's subpaths in your own project", () => {
         await run('npx', ['tsc', '--noEmit'], project);
     }, INSTALL_TIMEOUT_MS);
 
+    it("type-checks with stricter options than the README's: TypeScript reads the CDK's declarations, not its sources", async () => {
+        // Options azle's own sources pass; on the CDK's sources they reported errors inside node_modules.
+        const strict = { noUnusedLocals: true, noUnusedParameters: true, exactOptionalPropertyTypes: true, erasableSyntaxOnly: true };
+        write(join(project, 'tsconfig.strict.json'), JSON.stringify({ extends: './tsconfig.json', compilerOptions: strict, include: ['src/backend', 'src/subpaths'] }));
+        await run('npx', ['tsc', '--noEmit', '-p', 'tsconfig.strict.json'], project);
+    }, INSTALL_TIMEOUT_MS);
+
     it('azle build bundles all three entries: the harness deploys that canister and it works', async () => {
         const { stdout } = await run('npx', ['vitest', 'run', 'test/subpaths.test.ts'], project, INSTALL_TIMEOUT_MS);
         expect(stdout).toMatch(/1 passed/);
