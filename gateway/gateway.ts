@@ -134,7 +134,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         };
     }
 
-    const server = createServer((request, response) => answerHttp(request, response, status));
+    const server = createServer((request, response) => answerHttp(request, response, status, log));
     // maxPayload: ws refuses a bigger frame from its header (1009), before buffering it.
     const sockets = new WebSocketServer({ server, maxPayload: limits.maxFrameBytes });
     sockets.on('connection', (socket, request) => {
@@ -184,12 +184,22 @@ function settleWithin(promises: Promise<unknown>[], ms: number): Promise<void> {
     return Promise.race([Promise.allSettled(promises).then(() => undefined), deadline]).finally(() => clearTimeout(timer));
 }
 
-function answerHttp(request: IncomingMessage, response: ServerResponse, status: () => GatewayStatus): void {
-    if (request.method === 'GET' && request.url === '/health') {
-        response.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
-        response.end(JSON.stringify(status()));
-        return;
+/** Plain HTTP requests: `GET /health`, else 426. A failure while answering is a 500, never a crash of the gateway. */
+function answerHttp(request: IncomingMessage, response: ServerResponse, status: () => GatewayStatus, log: Logger): void {
+    try {
+        const path = request.url?.split('?')[0];
+        if (request.method === 'GET' && path === '/health') {
+            const body = JSON.stringify(status());
+            response.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
+            response.end(body);
+            return;
+        }
+        response.writeHead(426, { 'Content-Type': 'text/plain', Upgrade: 'websocket' });
+        response.end('This is an IC WebSocket gateway: connect with an IC WebSocket client (ic-websocket-client, ic-websocket-js). Status: GET /health\n');
+    } catch (error) {
+        log.error(`HTTP ${request.method} ${JSON.stringify(request.url)} failed: ${(error as Error).message}`);
+        if (response.headersSent) return void response.destroy();
+        response.writeHead(500, { 'Content-Type': 'text/plain' });
+        response.end('Internal error\n');
     }
-    response.writeHead(426, { 'Content-Type': 'text/plain', Upgrade: 'websocket' });
-    response.end('This is an IC WebSocket gateway: connect with an IC WebSocket client (ic-websocket-js). Status: GET /health\n');
 }

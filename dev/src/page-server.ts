@@ -9,7 +9,10 @@
  *   `canisterId` the one id when there is exactly one canister; unless the folder has a `config.json` of its own.
  *
  * Everything else is a file of the folder (`/` and folders → their `index.html`); dotfiles and `node_modules` are
- * never served.
+ * never served. Requests are taken only in origin form (`/path?query`): anything else (`//host/...`,
+ * `http://host/...`, a malformed percent-escape) is answered 400, and the proxy always goes to the configured IC
+ * endpoint with the request's path, never to a host named by the request. A failing request is answered (400, 500,
+ * 502), never a crash of the process.
  *
  * @example
  * const page = await servePage({ dir: 'web', port: 0, icUrl: replicaUrl, config: { gatewayUrl, canisters: { backend: id } } });
@@ -24,6 +27,8 @@ export interface PageConfig {
     gatewayUrl: string;
     /** Canister ids by dfx.json name. */
     canisters: Record<string, string>;
+    /** More fields for `/config.json` (e.g. a page's own settings); they override the computed ones. */
+    extra?: Record<string, unknown>;
 }
 
 export interface PageServerOptions {
@@ -63,10 +68,17 @@ export async function servePage(options: PageServerOptions): Promise<PageServer>
     const host = options.host ?? '127.0.0.1';
     let url = '';
     const server = createServer((request, response) => {
-        const path = normalize(decodeURIComponent(new URL(request.url ?? '/', 'http://page').pathname));
-        if (path.startsWith('/api/')) return proxy(request, response, options.icUrl);
-        if (request.method !== 'GET' && request.method !== 'HEAD') return send(response, 405, 'text/plain', 'GET only\n');
-        void serveFile(root, path, response, () => pageConfig(options.config, url, options.icUrl));
+        try {
+            const target = originForm(request.url);
+            if (target === undefined) return send(response, 400, 'text/plain', 'Bad request: the request target must be a path (/...)\n');
+            const path = decodedPath(target);
+            if (path === undefined) return send(response, 400, 'text/plain', 'Bad request: malformed percent-encoding in the path\n');
+            if (path.startsWith('/api/')) return proxy(request, response, options.icUrl, target);
+            if (request.method !== 'GET' && request.method !== 'HEAD') return send(response, 405, 'text/plain', 'GET only\n');
+            serveFile(root, path, response, () => pageConfig(options.config, url, options.icUrl)).catch((error: unknown) => failed(response, error));
+        } catch (error) {
+            failed(response, error);
+        }
     });
     await new Promise<void>((resolveListen, reject) => {
         server.once('error', reject);
@@ -83,6 +95,22 @@ export async function servePage(options: PageServerOptions): Promise<PageServer>
     };
 }
 
+/** The request target if it is in origin form (`/path?query`, not `//host/...` nor `http://host/...`). */
+function originForm(target: string | undefined): string | undefined {
+    if (target === undefined || !target.startsWith('/') || target.startsWith('//')) return undefined;
+    return target;
+}
+
+/** The target's path, percent-decoded and normalized; undefined when it does not decode. */
+function decodedPath(target: string): string | undefined {
+    const end = target.search(/[?#]/);
+    try {
+        return normalize(decodeURIComponent(end < 0 ? target : target.slice(0, end)));
+    } catch {
+        return undefined;
+    }
+}
+
 function pageConfig(config: PageConfig, url: string, icUrl: string): string {
     const ids = Object.values(config.canisters);
     return JSON.stringify({
@@ -90,7 +118,8 @@ function pageConfig(config: PageConfig, url: string, icUrl: string): string {
         networkUrl: url.slice(0, -1),
         replicaUrl: icUrl,
         ...(ids.length === 1 ? { canisterId: ids[0] } : {}),
-        canisters: config.canisters
+        canisters: config.canisters,
+        ...config.extra
     });
 }
 
@@ -108,14 +137,32 @@ async function serveFile(root: string, path: string, response: ServerResponse, c
     }
 }
 
-/** Forwards one request to the IC endpoint and streams the answer back. */
-function proxy(request: IncomingMessage, response: ServerResponse, target: string): void {
-    const upstream = httpRequest(new URL(request.url!, target), { method: request.method, headers: { ...request.headers, host: new URL(target).host } }, (answer) => {
-        response.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(response);
-    });
+/**
+ * Forwards one request to the IC endpoint and streams the answer back. The upstream URL is the endpoint's origin
+ * with the request's path (origin form, checked by the caller): the request never picks the host.
+ */
+function proxy(request: IncomingMessage, response: ServerResponse, target: string, path: string): void {
+    const endpoint = new URL(target);
+    const upstream = httpRequest(
+        { protocol: endpoint.protocol, hostname: endpoint.hostname, port: endpoint.port, path, method: request.method, headers: { ...request.headers, host: endpoint.host } },
+        (answer) => {
+            try {
+                response.writeHead(answer.statusCode ?? 502, answer.headers);
+                answer.pipe(response);
+            } catch (error) {
+                answer.resume();
+                failed(response, error);
+            }
+        }
+    );
     upstream.on('error', (error) => send(response, 502, 'text/plain', `IC endpoint ${target} unreachable: ${error.message}\n`));
+    request.on('error', () => upstream.destroy());
     request.pipe(upstream);
+}
+
+/** An unexpected failure while answering: a 500 (or the connection closed, if the answer had started). */
+function failed(response: ServerResponse, error: unknown): void {
+    send(response, 500, 'text/plain', `Internal error: ${error instanceof Error ? error.message : String(error)}\n`);
 }
 
 function send(response: ServerResponse, status: number, type: string, body: string | Uint8Array): void {

@@ -15,6 +15,15 @@ export class HttpError extends Error {
     }
 }
 
+/** The path of a request's target; a target that does not parse (e.g. `//[`) is a 400, never an internal error. */
+export function requestPath(req: IncomingMessage): string {
+    try {
+        return new URL(req.url ?? '/', 'http://localhost').pathname;
+    } catch {
+        throw new HttpError(400, `malformed request target ${JSON.stringify(req.url)}`);
+    }
+}
+
 /**
  * Reads a request body, refusing bodies over `limit` bytes with 413 (the rest of the upload is drained so the
  * client sees the answer instead of a reset).

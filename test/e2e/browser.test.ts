@@ -8,11 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { servePage } from '../../examples/chat/web/serve.mjs';
+import { servePage } from '../../dev/src/page-server.ts';
+import { buildPage } from '../../examples/chat/web/build.mjs';
 import { startGateway, type Gateway } from '../../gateway/index.ts';
 import { startChatNetwork, type ChatNetwork } from './support/chat-network.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const WEB = join(import.meta.dirname, '..', '..', 'examples', 'chat', 'web');
 const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts');
 const CHROMIUM_FLAGS = [
     '--headless',
@@ -34,7 +36,9 @@ let profile: string;
 beforeAll(async () => {
     network = await startChatNetwork();
     gateway = await startGateway({ icUrl: network.url, port: 0, logLevel: 'warn' });
-    page = await servePage({ port: 0, icProxy: network.url, config: { gatewayUrl: gateway.url, canisterId: network.canisterId } });
+    // As `npm start` serves it: the bundle built, the folder served by ic-websocket dev's page server (/api proxied).
+    await buildPage();
+    page = await servePage({ dir: WEB, port: 0, icUrl: network.url, config: { gatewayUrl: gateway.url, canisters: { chat: network.canisterId } } });
     profile = mkdtempSync(join(tmpdir(), 'chat-browser-'));
     browser = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: CHROMIUM_FLAGS, viewport: { width: 900, height: 760 } });
     mkdirSync(ARTIFACTS, { recursive: true });
@@ -141,7 +145,7 @@ it('offers Reconnect after a disconnect, and chats again after it', async () => 
     // A gateway of its own, stopped under the tab and restarted on the same port; no automatic reconnect here.
     const port = await closedPort();
     let own = await startGateway({ icUrl: network.url, port, logLevel: 'error' });
-    const ownPage = await servePage({ port: 0, icProxy: network.url, config: { gatewayUrl: own.url, canisterId: network.canisterId, reconnectAttempts: 0 } });
+    const ownPage = await servePage({ dir: WEB, port: 0, icUrl: network.url, config: { gatewayUrl: own.url, canisters: { chat: network.canisterId }, extra: { reconnectAttempts: 0 } } });
     try {
         const tab = await openTabAndJoin('carol', ownPage.url);
         await own.close();

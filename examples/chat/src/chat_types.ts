@@ -1,6 +1,6 @@
 /**
  * The chat's application message type: one Candid variant for both directions, which the CDK puts in `ws_message`'s
- * second argument so ic-websocket-js can read it. Must match examples/chat/web/src/chat-idl.ts.
+ * second argument so the client's `IcWebSocket` (ic-websocket-client or ic-websocket-js) can read it. Must match examples/chat/web/src/chat-idl.ts.
  */
 import { IDL } from 'azle';
 

@@ -1,5 +1,5 @@
 // Bundles the page's script (src/main.ts and ic-websocket-client with @dfinity/agent 3) into dist/app.js for browsers.
-// Usage: node build.mjs [--minify]; also imported by `npm start` as buildPage().
+// Usage: node build.mjs [--minify] (`npm start` runs it first; it reports on stderr); buildPage() for scripts and tests.
 import { build } from 'esbuild';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -41,5 +41,5 @@ export async function buildPage({ minify = false } = {}) {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
     const outfile = await buildPage({ minify: process.argv.includes('--minify') });
-    console.log(`built ${outfile}`);
+    console.error(`built ${outfile}`); // stderr: `npm start` keeps stdout for its machine-readable lines
 }

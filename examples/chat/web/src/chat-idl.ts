@@ -1,7 +1,7 @@
 /**
  * The chat canister's interface as the client needs it: only `ws_message`, whose second argument names the
- * application message type (ic-websocket-js reads it from there). Written as an IDL factory that receives `IDL`
- * instead of importing it, so the browser bundle and the Node tests each use their own @dfinity/candid.
+ * application message type (`IcWebSocket` of ic-websocket-client, like ic-websocket-js, reads it from there).
+ * Written as an IDL factory that receives `IDL` instead of importing it, so the browser bundle and the Node tests each use their own @dfinity/candid.
  * Keep in sync with examples/chat/src (the canister).
  */
 import type { ActorMethod } from '@dfinity/agent';
