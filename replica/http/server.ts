@@ -29,7 +29,7 @@ import { NodeKey } from './node-key.ts';
 import { queryResponseBody, type QueryOutcome } from './query-response.ts';
 import { RequestStatuses } from './request-status.ts';
 import { readStateEntries, type StateSources, type SubnetState } from './state-tree.ts';
-import { close, CORS_HEADERS, HttpError, listen, readBody, requestPath, send } from './transport.ts';
+import { answerOrDrop, close, CORS_HEADERS, HttpError, listen, readBody, requestPath, send } from './transport.ts';
 
 /** The IC's HTTP body limit for ingress (2 MiB payload plus envelope overhead). */
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -72,7 +72,7 @@ export async function serveHttp(replica: Replica, options: ServeHttpOptions = {}
     const server = createServer((req, res) => {
         for (const [name, value] of Object.entries(CORS_HEADERS)) res.setHeader(name, value);
         if (req.method === 'OPTIONS') return send(res, 204, '', 'text/plain'); // CORS preflight
-        api.handle(req, res).catch((error: unknown) => answerErrorOrDrop(res, error));
+        api.handle(req, res).catch((error: unknown) => answerOrDrop(res, () => answerError(res, error)));
     });
     const port = await listen(server, valid.port ?? 0);
     const progress = valid.autoProgress ? startAutoProgress(replica, valid.autoProgressMs ?? 100) : undefined;
@@ -234,15 +234,6 @@ function principalFromUrl(text: string): Principal {
         return Principal.fromText(decodeURIComponent(text));
     } catch {
         throw new HttpError(400, `Could not parse the principal ${text} in the URL`);
-    }
-}
-
-/** Answers an error; if even that fails (e.g. the connection is gone), drops the connection: never a crash. */
-function answerErrorOrDrop(res: ServerResponse, error: unknown): void {
-    try {
-        answerError(res, error);
-    } catch {
-        res.destroy();
     }
 }
 

@@ -15,6 +15,15 @@ export class HttpError extends Error {
     }
 }
 
+/** Runs `answer` (e.g. sending an error); if even that fails (the connection is gone, headers sent), drops the connection: never a crash. */
+export function answerOrDrop(res: ServerResponse, answer: () => void): void {
+    try {
+        answer();
+    } catch {
+        res.destroy();
+    }
+}
+
 /** The path of a request's target; a target that does not parse (e.g. `//[`) is a 400, never an internal error. */
 export function requestPath(req: IncomingMessage): string {
     try {

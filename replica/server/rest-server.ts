@@ -18,7 +18,7 @@ import { PicInstance } from './instance.ts';
 import { INSTANCE_ROUTES } from './instance-routes.ts';
 import { parseJson, stringifyJson, toBigInt } from './json.ts';
 import { requestedSubnetKinds, topologyJson, UnsupportedError } from './topology.ts';
-import { close, HttpError, listen, readBody, requestPath, send } from '../http/transport.ts';
+import { answerOrDrop, close, HttpError, listen, readBody, requestPath, send } from '../http/transport.ts';
 
 /** Largest request body accepted: a wasm module or stable-memory image. */
 const MAX_BODY_BYTES = 512 * 1024 * 1024;
@@ -44,7 +44,7 @@ export async function startPocketIcServer(options: PocketIcServerOptions = {}): 
     const state = new ServerState(options.printCanisterLogs ?? false);
     const server = createServer((req, res) => {
         options.onActivity?.();
-        state.handle(req, res).catch((error: unknown) => answerErrorOrDrop(res, error));
+        state.handle(req, res).catch((error: unknown) => answerOrDrop(res, () => answerError(res, error)));
     });
     const port = await listen(server, options.port ?? 0);
     return {
@@ -161,15 +161,6 @@ function answerJson(res: ServerResponse, value: unknown): void {
 }
 
 /** Errors become `{ "message": ... }`, which @dfinity/pic raises at once as a ServerError (no retry loop). */
-/** Answers an error; if even that fails (e.g. the connection is gone), drops the connection: never a crash. */
-function answerErrorOrDrop(res: ServerResponse, error: unknown): void {
-    try {
-        answerError(res, error);
-    } catch {
-        res.destroy();
-    }
-}
-
 function answerError(res: ServerResponse, error: unknown): void {
     const status = error instanceof HttpError ? error.status : error instanceof UnsupportedError ? 501 : error instanceof TypeError || error instanceof RangeError ? 400 : 500;
     const message = error instanceof Error ? error.message : String(error);
