@@ -185,7 +185,9 @@ async function bundleInputs(project: Project, canister: AzleCanister, azle: Azle
 
 /** Hash of everything the build depends on: the canister's name and dfx.json entry, azle's version, every input. */
 function buildKey(project: Project, canister: AzleCanister, azle: Azle, inputs: readonly string[]): string {
-    const hash = createHash('sha256').update(`${canister.name}\n${JSON.stringify(canister.entry)}\nazle ${azle.version}\n`);
+    // The init argument is not part of the build (it is passed at install), so changing it reuses the wasm.
+    const { init_arg: _arg, init_arg_file: _argFile, ...buildEntry } = canister.entry;
+    const hash = createHash('sha256').update(`${canister.name}\n${JSON.stringify(buildEntry)}\nazle ${azle.version}\n`);
     for (const file of inputs) {
         hash.update(`${relative(project.root, file)}\n`);
         hash.update(readFileSync(file));

@@ -8,9 +8,11 @@
  * Ctrl-C (SIGINT), SIGTERM, SIGHUP, or the parent process going away (e.g. `npm start` killed) stop everything and
  * free the ports. Exit codes: 0 stopped, 1 could not start (message on stderr), 2 bad command line.
  */
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BuildError } from './azle-build.ts';
-import { DevStartAborted, startDevSession, type DevSession } from './dev-session.ts';
+import { DevStartAborted, InstallError, startDevSession, type DevSession } from './dev-session.ts';
 import { parsePort, PortInUseError, type PortChoice } from './ports.ts';
 import { ProjectError } from './project.ts';
 import type { LogLevel } from '../../gateway/index.ts';
@@ -22,7 +24,7 @@ replica (IC HTTP interface) with an IC WebSocket gateway, writes their declarati
 upgrades them in place when their sources change: connected WebSocket clients stay connected.
 
   canister ...          dfx.json names of the canisters to run (default: every "type": "azle" canister)
-  --frontend DIR        also serve this static folder, with /api proxied to the replica and /config.json
+  --frontend DIR        also serve this static folder (it must exist), with /api proxied to the replica and /config.json
   --replica-port N      IC HTTP interface port (default 4943, or REPLICA_PORT)
   --gateway-port N      gateway port (default 8080, or GATEWAY_PORT)
   --page-port N         frontend port (default 5173, or PAGE_PORT)
@@ -75,6 +77,8 @@ export async function runDevCommand(argv: string[]): Promise<void> {
         process.stdout.write(`${DEV_USAGE}\n`);
         return;
     }
+    const frontend = values.frontend === undefined ? undefined : resolve(values.frontend);
+    if (frontend !== undefined && !isFolder(frontend)) usageError(`--frontend ${values.frontend}: ${frontend} does not exist or is not a folder (give the folder holding your page's index.html)`);
     const logLevel = values['log-level'] ?? 'info';
     if (!LOG_LEVELS.has(logLevel)) usageError(`--log-level must be one of ${[...LOG_LEVELS].join(', ')}, got "${logLevel}"`);
 
@@ -101,7 +105,7 @@ export async function runDevCommand(argv: string[]): Promise<void> {
         session = await startDevSession({
             cwd: process.cwd(),
             canisters: positionals,
-            frontend: values.frontend,
+            frontend,
             replicaPort: portChoice(values['replica-port'], '--replica-port', 'REPLICA_PORT'),
             gatewayPort: portChoice(values['gateway-port'], '--gateway-port', 'GATEWAY_PORT'),
             pagePort: portChoice(values['page-port'], '--page-port', 'PAGE_PORT'),
@@ -113,14 +117,30 @@ export async function runDevCommand(argv: string[]): Promise<void> {
         });
     } catch (error) {
         if (error instanceof DevStartAborted) return; // stop() exits
-        const known = error instanceof ProjectError || error instanceof BuildError || error instanceof PortInUseError;
-        process.stderr.write(`ic-websocket dev: ${known ? (error as Error).message : error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+        process.stderr.write(`ic-websocket dev: ${startFailure(error)}\n`);
         process.exit(1);
     }
     const lines = [`replica: ${session.replicaUrl}`, `gateway: ${session.gatewayUrl}`, ...session.canisters.map(({ name, id }) => `${name}: ${id}`)];
     if (session.pageUrl) lines.push(`page: ${session.pageUrl}`);
     process.stdout.write(`${lines.join('\n')}\nready\n`);
-    log(`ready${session.pageUrl ? `: open ${session.pageUrl}` : ''}; edit a canister's source to upgrade it in place; Ctrl-C stops everything`);
+    const reload = values['no-watch'] ? 'sources are not watched (--no-watch): restart to run a change' : "edit a canister's source to upgrade it in place";
+    log(`ready${session.pageUrl ? `: open ${session.pageUrl}` : ''}; ${reload}; Ctrl-C stops everything`);
+}
+
+/** Why the start failed, for stderr: the message of the errors that explain themselves; the stack only with IC_WEBSOCKET_DEBUG=1. */
+function startFailure(error: unknown): string {
+    const known = error instanceof ProjectError || error instanceof BuildError || error instanceof PortInUseError || error instanceof InstallError;
+    if (!(error instanceof Error)) return String(error);
+    if (known || process.env.IC_WEBSOCKET_DEBUG !== '1') return `${error.message}${known ? '' : ' (IC_WEBSOCKET_DEBUG=1 prints the stack)'}`;
+    return error.stack ?? error.message;
+}
+
+function isFolder(path: string): boolean {
+    try {
+        return statSync(path).isDirectory();
+    } catch {
+        return false;
+    }
 }
 
 /**

@@ -19,7 +19,8 @@
  * await session.stop();
  */
 import type { Principal } from '@dfinity/principal';
-import { join } from 'node:path';
+import { statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { startGateway, type Gateway, type LogLevel } from '../../gateway/index.ts';
 import { Replica } from '../../replica/index.ts';
 import { serveHttp, type HttpInterface } from '../../replica/http/index.ts';
@@ -27,9 +28,10 @@ import { buildAzleCanister, BuildError, type AzleBuild } from './azle-build.ts';
 import { stopAzleWorkers } from './azle-worker-client.ts';
 import { writeDeclarations, canisterIdVariable } from './declarations.ts';
 import { updateEnvFile } from './env-file.ts';
+import { encodeInitArg, initParameters } from './init-arg.ts';
 import { servePage, type PageServer } from './page-server.ts';
 import { listenOn, type PortChoice } from './ports.ts';
-import { readProject, selectCanisters, type AzleCanister, type Project } from './project.ts';
+import { ProjectError, readProject, selectCanisters, SUPPORTED_CANISTERS, type AzleCanister, type Project } from './project.ts';
 import { SourceWatcher } from './watch.ts';
 
 export interface DevSessionOptions {
@@ -40,7 +42,7 @@ export interface DevSessionOptions {
     replicaPort?: PortChoice;
     gatewayPort?: PortChoice;
     pagePort?: PortChoice;
-    /** A static frontend folder to serve (with the `/api` proxy and `/config.json`). */
+    /** A static frontend folder to serve (with the `/api` proxy and `/config.json`); relative to the project root, or absolute. */
     frontend?: string;
     /** Rebuild and upgrade on source changes (default true). */
     watch?: boolean;
@@ -77,11 +79,19 @@ export interface DevSession {
 
 const DEFAULT_PORTS = { replica: 4943, gateway: 8080, page: 5173 };
 
-/** Starts everything; rejects (with nothing left running) when a port is busy or a canister does not build. */
+/**
+ * Starts everything; rejects (with nothing left running) when a port is busy, a canister does not build, its init
+ * argument does not fit or its init fails (each a one-line error: {@link ProjectError}, {@link BuildError},
+ * {@link InstallError}, `PortInUseError`).
+ */
 export async function startDevSession(options: DevSessionOptions): Promise<DevSession> {
     const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
     const project = readProject(options.cwd);
     const selected = selectCanisters(project, options.canisters ?? []);
+    const frontendDir = options.frontend === undefined ? undefined : frontendFolder(project, options.frontend);
+    if (!options.canisters?.length && project.others.length > 0) {
+        log(`not running ${project.others.map(({ name, type }) => `${name} (${type})`).join(', ')}: ${SUPPORTED_CANISTERS}`);
+    }
     const builds = new AbortController();
     options.signal?.addEventListener('abort', () => builds.abort(), { once: true });
     const checkAborted = () => {
@@ -108,8 +118,8 @@ export async function startDevSession(options: DevSessionOptions): Promise<DevSe
         cleanups.push(() => gateway.close());
         const canisterIds: Record<string, string> = {};
         let page: PageServer | undefined;
-        if (options.frontend !== undefined) {
-            const dir = join(project.root, options.frontend);
+        if (frontendDir !== undefined) {
+            const dir = frontendDir;
             page = await listenOn(options.pagePort ?? { port: DEFAULT_PORTS.page, source: 'default' }, 'page', (port) => servePage({ dir, port, icUrl: http.url, config: { gatewayUrl: gateway.url, canisters: canisterIds } }), log);
             cleanups.push(() => page!.close());
         }
@@ -120,7 +130,13 @@ export async function startDevSession(options: DevSessionOptions): Promise<DevSe
             log(`building ${canister.name} (${canister.main}) with azle…`);
             const started = performance.now();
             const build = await buildAzleCanister(project, canister, { signal: builds.signal, onOutput: (line) => log(`[azle ${canister.name}] ${line}`) });
-            const id = await replica.installCanister({ wasm: build.wasm });
+            const arg = await encodeInitArg(project, canister, build.candid);
+            let id: Principal;
+            try {
+                id = await replica.installCanister({ wasm: build.wasm, arg });
+            } catch (error) {
+                throw new InstallError(canister.name, error, arg !== undefined ? undefined : initParameters(build.candid));
+            }
             running.set(canister.name, { canister, id, build });
             canisterIds[canister.name] = id.toText();
             await writeDeclarations({ name: canister.name, candid: build.candid, outDir: join(project.root, canister.declarationsDir), bindings: canister.bindings });
@@ -160,6 +176,44 @@ export async function startDevSession(options: DevSessionOptions): Promise<DevSe
         await stopAll();
         throw aborted ? new DevStartAborted() : error;
     }
+}
+
+/** A canister built but could not be installed (its init trapped, e.g. on its init argument): one line, with what to check. */
+export class InstallError extends Error {
+    override readonly name = 'InstallError';
+    /**
+     * @param cause the replica's refusal (a trap's message keeps only its first line: no canister stack frames)
+     * @param initParametersWithoutArg the init's parameters when dfx.json gave no init argument (undefined: it gave one)
+     */
+    constructor(
+        readonly canister: string,
+        cause: unknown,
+        initParametersWithoutArg?: string
+    ) {
+        const text = (cause instanceof Error ? cause.message : String(cause)).replace(/\s+/g, ' ').trim();
+        const trap = /with message: '(.*?)(?: at [^ ]+ \(.*)?'\./.exec(text)?.[1];
+        const reason = trap === undefined ? text : `its init trapped: ${trap.trim()}`;
+        const hint =
+            initParametersWithoutArg === undefined
+                ? "check its init code and dfx.json's init_arg / init_arg_file"
+                : initParametersWithoutArg === '()'
+                  ? 'check its init code'
+                  : `its init takes ${initParametersWithoutArg}: give it in dfx.json as "init_arg" (Candid text) or "init_arg_file"`;
+        super(`canister "${canister}" could not be installed: ${reason}. Fix: ${hint}.`, { cause });
+    }
+}
+
+/** The frontend folder to serve, checked: it must exist and be a folder. */
+function frontendFolder(project: Project, frontend: string): string {
+    const dir = resolve(project.root, frontend);
+    let isDir = false;
+    try {
+        isDir = statSync(dir).isDirectory();
+    } catch {
+        // missing: reported below
+    }
+    if (!isDir) throw new ProjectError(`the frontend folder ${dir} does not exist or is not a folder: give --frontend the folder holding your page's index.html`);
+    return dir;
 }
 
 /** `startDevSession` was stopped (its `signal` aborted) before it was ready. */
@@ -231,7 +285,8 @@ class Reloader {
             const build = await buildAzleCanister(this.project, canister, { signal: this.signal, onOutput: (line) => this.log(`[azle ${canister.name}] ${line}`) });
             this.errorFiles.delete(canister.name);
             const built = performance.now();
-            await this.replica.upgradeCanister(entry.id, build.wasm);
+            const arg = await encodeInitArg(this.project, canister, build.candid);
+            await this.replica.upgradeCanister(entry.id, build.wasm, { arg });
             entry.build = build;
             const installed = performance.now();
             await writeDeclarations({ name: canister.name, candid: build.candid, outDir: join(this.project.root, canister.declarationsDir), bindings: canister.bindings });

@@ -1,7 +1,8 @@
 /**
  * A dfx project as `ic-websocket dev` and the test harness see it: the folder holding `dfx.json`, and its Azle
- * canisters (`"type": "azle"` with a `"main"`). Reading is strict: every problem is a {@link ProjectError} whose
- * message says what to fix.
+ * canisters (`"type": "azle"` with a `"main"`, and optionally `init_arg` or `init_arg_file`). Canisters of other
+ * types (motoko, rust, custom, ...) are listed apart: the tools build Azle canisters only, and say so when asked for
+ * another. Reading is strict: every problem is a {@link ProjectError} whose message says what to fix.
  *
  * @example
  * const project = readProject(process.cwd());
@@ -9,6 +10,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import type { InitArgSource } from './init-arg.ts';
 
 /** A problem with the user's project (missing dfx.json, unknown canister, ...): printed as is, without a stack. */
 export class ProjectError extends Error {
@@ -27,13 +29,29 @@ export interface AzleCanister {
     readonly declarationsDir: string;
     /** Which declaration files to write (dfx's `declarations.bindings`, default js, ts and did). */
     readonly bindings: readonly ('js' | 'ts' | 'did')[];
+    /** dfx.json's `init_arg` (Candid text) or `init_arg_file` (relative to the root), passed to init and post_upgrade. */
+    readonly initArg?: InitArgSource;
 }
+
+/** A canister of dfx.json that is not an Azle canister (the tools do not build it). */
+export interface OtherCanister {
+    readonly name: string;
+    /** Its dfx.json `type` (`motoko`, `rust`, `custom`, `assets`, ...; `(none)` when absent). */
+    readonly type: string;
+}
+
+/** What the tools run, for messages: which dfx.json canisters are supported and what to do with the others. */
+export const SUPPORTED_CANISTERS =
+    'ic-websocket dev and the test harness build and run Azle canisters ("type": "azle" with "main"); ' +
+    'deploy other canisters with dfx, or install a prebuilt wasm with the test harness (network.deploy({ wasm, candid }))';
 
 export interface Project {
     /** Absolute path of the folder holding dfx.json. */
     readonly root: string;
     /** The project's Azle canisters, in dfx.json order. */
     readonly canisters: readonly AzleCanister[];
+    /** dfx.json's other canisters (not built by these tools), in dfx.json order. */
+    readonly others: readonly OtherCanister[];
     /** dfx's `output_env_file` (relative to the root), where canister ids are written as `CANISTER_ID_<NAME>=...`. */
     readonly envFile?: string;
 }
@@ -66,15 +84,20 @@ export function readProject(start: string): Project {
     }
     const { canisters: entries, output_env_file: envFile } = dfx as { canisters: Record<string, unknown>; output_env_file?: unknown };
     const canisters: AzleCanister[] = [];
+    const others: OtherCanister[] = [];
     for (const [name, entry] of Object.entries(entries)) {
         if (typeof entry !== 'object' || entry === null) throw new ProjectError(`${file}: canister "${name}" is not an object`);
         const fields = entry as Record<string, unknown>;
-        if (fields.type !== 'azle') continue;
+        if (fields.type !== 'azle') {
+            others.push({ name, type: typeof fields.type === 'string' ? fields.type : '(none)' });
+            continue;
+        }
         if (typeof fields.main !== 'string' || fields.main === '') throw new ProjectError(`${file}: canister "${name}" has no "main" (its entry file)`);
         if (!existsSync(join(root, fields.main))) throw new ProjectError(`${file}: canister "${name}": its main file ${fields.main} does not exist`);
-        canisters.push({ name, main: fields.main, entry: fields, ...declarationSettings(name, fields, file) });
+        const initArg = initArgSource(root, name, fields, file);
+        canisters.push({ name, main: fields.main, entry: fields, ...declarationSettings(name, fields, file), ...(initArg ? { initArg } : {}) });
     }
-    return { root, canisters, envFile: typeof envFile === 'string' ? envFile : undefined };
+    return { root, canisters, others, envFile: typeof envFile === 'string' ? envFile : undefined };
 }
 
 /**
@@ -83,16 +106,38 @@ export function readProject(start: string): Project {
  * @throws ProjectError when a name is not an Azle canister of dfx.json, or the project has none.
  */
 export function selectCanisters(project: Project, names: readonly string[]): AzleCanister[] {
+    const file = join(project.root, 'dfx.json');
     const known = project.canisters.map((canister) => canister.name);
     if (names.length === 0) {
-        if (project.canisters.length === 0) throw new ProjectError(`${join(project.root, 'dfx.json')} has no Azle canister ("type": "azle")`);
+        if (project.canisters.length === 0) {
+            const others = project.others.map(({ name, type }) => `${name} (${type})`).join(', ');
+            throw new ProjectError(`${file} has no Azle canister${others ? `, only ${others}` : ''}. ${SUPPORTED_CANISTERS}.`);
+        }
         return [...project.canisters];
     }
     return names.map((name) => {
         const canister = project.canisters.find((candidate) => candidate.name === name);
-        if (!canister) throw new ProjectError(`no Azle canister "${name}" in ${join(project.root, 'dfx.json')} (it has: ${known.join(', ') || 'none'})`);
-        return canister;
+        if (canister) return canister;
+        const other = project.others.find((candidate) => candidate.name === name);
+        if (other) throw new ProjectError(`canister "${name}" of ${file} is of type ${other.type}, not azle. ${SUPPORTED_CANISTERS}.`);
+        throw new ProjectError(`no Azle canister "${name}" in ${file} (it has: ${known.join(', ') || 'none'})`);
     });
+}
+
+/** dfx.json's `init_arg` / `init_arg_file` of a canister, checked as dfx checks them (one of the two, a string; the file exists). */
+function initArgSource(root: string, name: string, fields: Record<string, unknown>, file: string): InitArgSource | undefined {
+    const { init_arg: text, init_arg_file: argFile } = fields;
+    if (text !== undefined && argFile !== undefined) throw new ProjectError(`${file}: canister "${name}" has both "init_arg" and "init_arg_file": keep one`);
+    if (text !== undefined) {
+        if (typeof text !== 'string') throw new ProjectError(`${file}: canister "${name}": "init_arg" must be Candid text in a string, e.g. "(\"hello\", 5 : nat32)"`);
+        return { text };
+    }
+    if (argFile !== undefined) {
+        if (typeof argFile !== 'string' || argFile === '') throw new ProjectError(`${file}: canister "${name}": "init_arg_file" must be a file path (relative to dfx.json's folder)`);
+        if (!existsSync(join(root, argFile))) throw new ProjectError(`${file}: canister "${name}": its init_arg_file ${argFile} does not exist`);
+        return { file: argFile };
+    }
+    return undefined;
 }
 
 function declarationSettings(name: string, fields: Record<string, unknown>, file: string): Pick<AzleCanister, 'declarationsDir' | 'bindings'> {

@@ -21,7 +21,10 @@ const LIMIT_FLAGS: [flag: string, option: keyof ClientLimits, meaning: string][]
     ['max-unsent-bytes', 'maxUnsentBytes', 'canister messages queued for a client that does not read (over: 1008)']
 ];
 
-const USAGE = `Usage: gateway --ic-url <url> [options]
+/** How the user started it: `ic-websocket gateway` (dev/src/cli.ts sets argv[1] so) or this file directly. */
+const PROGRAM = process.argv[1]?.startsWith('ic-websocket ') ? process.argv[1] : 'gateway';
+
+const USAGE = `Usage: ${PROGRAM} --ic-url <url> [options]
 
   --ic-url <url>                      IC HTTP endpoint (local replica, dfx replica or https://icp-api.io)   (required)
   --port <n>                          listening port (default 8080; 0 = any free port)
@@ -35,7 +38,7 @@ ${LIMIT_FLAGS.map(([flag, option, meaning]) => `  --${`${flag} <n>`.padEnd(34)}$
   --help                              print this text`;
 
 function fail(message: string): never {
-    process.stderr.write(`gateway: ${message}\n\n${USAGE}\n`);
+    process.stderr.write(`${PROGRAM}: ${message}\n\n${USAGE}\n`);
     process.exit(2);
 }
 
@@ -91,7 +94,9 @@ const gateway = await startGateway({
     openTimeoutMs: positive('open-timeout-ms', values['open-timeout-ms'] as string | undefined),
     ...Object.fromEntries(LIMIT_FLAGS.map(([flag, option]) => [option, positive(flag, (values as Record<string, string | undefined>)[flag])]))
 }).catch((error) => {
-    process.stderr.write(`gateway: could not start: ${error instanceof Error ? error.message : String(error)}\n`);
+    const busy = (error as NodeJS.ErrnoException).code === 'EADDRINUSE';
+    const reason = busy ? `port ${(error as { port?: number }).port} is in use: stop what uses it, or pick another with --port (0 = any free port)` : error instanceof Error ? error.message : String(error);
+    process.stderr.write(`${PROGRAM}: could not start: ${reason}\n`);
     process.exit(1);
 });
 

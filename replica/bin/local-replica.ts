@@ -64,18 +64,30 @@ async function main(options: CliOptions): Promise<void> {
     }
 }
 
+/** How the user started it: `ic-websocket replica` (dev/src/cli.ts sets argv[1] so) or this file directly. */
+const PROGRAM = process.argv[1]?.startsWith('ic-websocket ') ? process.argv[1] : 'local-replica';
+const usage = USAGE.replace(/^usage: local-replica/, `usage: ${PROGRAM}`);
+
 let options: CliOptions;
 try {
     options = parseCliOptions(process.argv.slice(2));
 } catch (e) {
-    console.error(`local-replica: ${(e as Error).message}\n\n${USAGE}`);
+    console.error(`${PROGRAM}: ${(e as Error).message}\n\n${usage}`);
     process.exit(2);
 }
 if (options.help) {
-    console.log(USAGE);
+    console.log(usage);
     process.exit(0);
 }
 main(options).catch((e: unknown) => {
-    console.error('local-replica: failed to start:', e);
+    console.error(`${PROGRAM}: failed to start: ${startFailure(e, options)}`);
     process.exit(1);
 });
+
+/** One line for a failed start: a busy port names the flag that chose it; other errors keep their stack. */
+function startFailure(error: unknown, chosen: CliOptions): string {
+    const { code, port } = error as NodeJS.ErrnoException & { port?: number };
+    if (code !== 'EADDRINUSE') return error instanceof Error ? (error.stack ?? error.message) : String(error);
+    const flag = port === chosen.httpPort ? '--http-port' : '--port';
+    return `port ${port} is in use: stop what uses it, or pick another with ${flag} (0 = any free port)`;
+}

@@ -27,6 +27,7 @@ import { startGateway, type Gateway, type GatewayOptions, type LogLevel } from '
 import { Replica } from '../../../replica/index.ts';
 import { serveHttp, type HttpInterface } from '../../../replica/http/index.ts';
 import { buildAzleCanister } from '../azle-build.ts';
+import { encodeInitArg } from '../init-arg.ts';
 import { readProject, selectCanisters } from '../project.ts';
 import { idlFactoryFromCandid } from './candid-idl.ts';
 import { DEFAULT_WAIT_MS, TestClient } from './test-client.ts';
@@ -61,7 +62,10 @@ export type CanisterSource =
       };
 
 export interface DeployOptions {
-    /** Candid-encoded init argument (default: none), e.g. `IDL.encode([IDL.Nat64], [1000n])`. */
+    /**
+     * Candid-encoded init argument, e.g. `IDL.encode([IDL.Nat64], [1000n])`. Default: for a dfx.json canister, its
+     * `init_arg` / `init_arg_file` (encoded as dfx does, see `ic-websocket dev`); else none.
+     */
     arg?: Uint8Array;
 }
 
@@ -117,8 +121,8 @@ export class TestNetwork {
      * sources reuse the last build, also `ic-websocket dev`'s) or a wasm.
      */
     async deploy(source: CanisterSource, options: DeployOptions = {}): Promise<TestCanister> {
-        const { wasm, idlFactory, name } = await this.load(source);
-        const id = await this.replica.installCanister({ wasm, arg: options.arg });
+        const { wasm, idlFactory, name, initArg } = await this.load(source);
+        const id = await this.replica.installCanister({ wasm, arg: options.arg ?? initArg });
         return new TestCanister(this, id, name, source, idlFactory);
     }
 
@@ -147,12 +151,12 @@ export class TestNetwork {
     }
 
     /** @internal */
-    async load(source: CanisterSource): Promise<{ wasm: Uint8Array; idlFactory?: IDL.InterfaceFactory; name: string }> {
+    async load(source: CanisterSource): Promise<{ wasm: Uint8Array; idlFactory?: IDL.InterfaceFactory; name: string; initArg?: Uint8Array }> {
         if (typeof source === 'string') {
             const project = readProject(this.projectDir);
             const [canister] = selectCanisters(project, [source]);
             const build = await buildAzleCanister(project, canister!);
-            return { wasm: build.wasm, idlFactory: await idlFactoryFromCandid(build.candid), name: source };
+            return { wasm: build.wasm, idlFactory: await idlFactoryFromCandid(build.candid), name: source, initArg: await encodeInitArg(project, canister!, build.candid) };
         }
         const wasm = typeof source.wasm === 'string' ? new Uint8Array(readFileSync(resolve(this.projectDir, source.wasm))) : source.wasm;
         const idlFactory = source.idlFactory ?? (source.candid !== undefined ? await idlFactoryFromCandid(source.candid) : undefined);
@@ -227,8 +231,8 @@ export class TestCanister {
      * connected. Without `source`, a dfx.json canister is rebuilt from its current sources.
      */
     async upgrade(source: CanisterSource = this.source, options: DeployOptions = {}): Promise<void> {
-        const { wasm, idlFactory } = await this.network.load(source);
-        await this.network.replica.upgradeCanister(this.id, wasm, { arg: options.arg });
+        const { wasm, idlFactory, initArg } = await this.network.load(source);
+        await this.network.replica.upgradeCanister(this.id, wasm, { arg: options.arg ?? initArg });
         if (idlFactory) this.idlFactory = idlFactory;
     }
 
