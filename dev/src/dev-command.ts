@@ -30,6 +30,7 @@ upgrades them in place when their sources change: connected WebSocket clients st
   --page-port N         frontend port (default 5173, or PAGE_PORT)
                         a busy default port falls back to a free one; a port you name must be free (0 = any)
   --no-watch            do not rebuild on changes
+  --no-typecheck        do not run the project's tsc --noEmit after builds (its errors are warnings otherwise)
   --log-level LEVEL     gateway log: debug | info | warn | error | silent (default info)
   --help                print this text
 
@@ -65,6 +66,7 @@ export async function runDevCommand(argv: string[]): Promise<void> {
                 'gateway-port': { type: 'string' },
                 'page-port': { type: 'string' },
                 'no-watch': { type: 'boolean' },
+                'no-typecheck': { type: 'boolean' },
                 'log-level': { type: 'string' },
                 help: { type: 'boolean', short: 'h' }
             }
@@ -110,6 +112,7 @@ export async function runDevCommand(argv: string[]): Promise<void> {
             gatewayPort: portChoice(values['gateway-port'], '--gateway-port', 'GATEWAY_PORT'),
             pagePort: portChoice(values['page-port'], '--page-port', 'PAGE_PORT'),
             watch: !values['no-watch'],
+            typeCheck: !values['no-typecheck'],
             gatewayLogLevel: logLevel as LogLevel,
             log,
             signal: stopping.signal,

@@ -32,6 +32,7 @@ import { encodeInitArg, initParameters } from './init-arg.ts';
 import { servePage, type PageServer } from './page-server.ts';
 import { listenOn, type PortChoice } from './ports.ts';
 import { ProjectError, readProject, selectCanisters, SUPPORTED_CANISTERS, type AzleCanister, type Project } from './project.ts';
+import { TypeChecker, type TypeCheckReport } from './type-check.ts';
 import { SourceWatcher } from './watch.ts';
 
 export interface DevSessionOptions {
@@ -50,6 +51,13 @@ export interface DevSessionOptions {
     gatewayLogLevel?: LogLevel;
     /** Progress and errors, one line each (default: stderr). */
     log?: (line: string) => void;
+    /**
+     * Run the project's `tsc --noEmit` (when it has typescript and a tsconfig.json) after the first deploy and after
+     * each reload, and log its errors as warnings (esbuild does not check types); default true.
+     */
+    typeCheck?: boolean;
+    /** Called with each type check's outcome (after it was logged). */
+    onTypeCheck?: (report: TypeCheckReport) => void;
     /** Called after each reload attempt, with the canister's name and what happened. */
     onReload?: (event: ReloadEvent) => void;
     /** Aborting stops the start (a running build is killed, servers closed); `startDevSession` then rejects. */
@@ -152,7 +160,15 @@ export async function startDevSession(options: DevSessionOptions): Promise<DevSe
             });
         }
 
-        const reloader = new Reloader(project, running, replica, builds.signal, log, options.onReload);
+        const checker =
+            options.typeCheck === false
+                ? undefined
+                : TypeChecker.forProject(project.root, (report) => {
+                      log([report.summary, ...report.lines].join('\n'));
+                      options.onTypeCheck?.(report);
+                  });
+        if (checker) cleanups.push(() => checker.close());
+        const reloader = new Reloader(project, running, replica, builds.signal, log, options.onReload, checker);
         if (options.watch !== false) {
             const watcher = new SourceWatcher((changed) => reloader.changed(changed));
             reloader.onInputs = (files) => watcher.watch(files);
@@ -160,6 +176,7 @@ export async function startDevSession(options: DevSessionOptions): Promise<DevSe
             cleanups.push(() => watcher.close());
         }
         cleanups.push(() => reloader.settled());
+        checker?.run();
 
         return {
             project,
@@ -239,7 +256,8 @@ class Reloader {
         private readonly replica: Replica,
         private readonly signal: AbortSignal,
         private readonly log: (line: string) => void,
-        private readonly onReload?: (event: ReloadEvent) => void
+        private readonly onReload?: (event: ReloadEvent) => void,
+        private readonly checker?: TypeChecker
     ) {}
 
     /** Every file a rebuild may depend on. */
@@ -257,7 +275,9 @@ class Reloader {
             const reads = new Set([...build.inputs, ...(this.errorFiles.get(name) ?? [])]);
             if (files.some((file) => reads.has(file))) this.dirty.add(name);
         }
-        if (this.dirty.size > 0 && !this.busy) this.current = this.drain();
+        if (this.dirty.size === 0) return;
+        this.checker?.cancel(); // the sources changed under it; a new check follows the reload
+        if (!this.busy) this.current = this.drain();
     }
 
     settled(): Promise<void> {
@@ -275,6 +295,7 @@ class Reloader {
         } finally {
             this.busy = false;
         }
+        if (!this.signal.aborted) this.checker?.run();
     }
 
     private async reload(entry: { canister: AzleCanister; id: Principal; build: AzleBuild }): Promise<void> {

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDevSession } from '../../dev/src/dev-session.ts';
+import type { TypeCheckReport } from '../../dev/src/type-check.ts';
 import { TestNetwork } from '../../dev/src/harness/test-network.ts';
 
 const REPOSITORY = join(import.meta.dirname, '..', '..');
@@ -165,6 +166,52 @@ describe('init arguments from dfx.json', () => {
         await expect(startDevSession({ cwd: project })).rejects.toThrow(/canister "inline" has both "init_arg" and "init_arg_file": keep one/);
         writeDfx({ inline: { type: 'azle', main: 'src/backend.ts', init_arg_file: 'missing.args' } });
         await expect(startDevSession({ cwd: project })).rejects.toThrow(/canister "inline": its init_arg_file missing\.args does not exist/);
+    });
+});
+
+describe('type check beside the build', () => {
+    it("reports the project's type errors as warnings without holding back the deploy, and again after a reload", async () => {
+        writeFileSync(
+            join(project, 'tsconfig.json'),
+            JSON.stringify({ compilerOptions: { strict: true, target: 'ES2022', module: 'ESNext', moduleResolution: 'bundler', lib: ['ES2023', 'DOM'], types: ['node'], skipLibCheck: true, noEmit: true }, include: ['src'] })
+        );
+        const wrong = CANISTER.replace("return greeting + ' ' + count;", 'const shown: number = greeting;\n        return String(shown + count);');
+        writeFileSync(join(project, 'src', 'backend.ts'), wrong);
+        writeDfx({ inline: { type: 'azle', main: 'src/backend.ts', init_arg: '("inline", 7)' } });
+        const reports: TypeCheckReport[] = [];
+        let reported: () => void = () => undefined;
+        const nextReport = () => new Promise<TypeCheckReport>((resolve) => (reported = () => resolve(reports.at(-1)!)));
+        const lines: string[] = [];
+        let first = nextReport();
+        const session = await startDevSession({
+            cwd: project,
+            replicaPort: { port: 0, source: 'test' },
+            gatewayPort: { port: 0, source: 'test' },
+            gatewayLogLevel: 'silent',
+            log: (line) => lines.push(line),
+            onTypeCheck: (report) => {
+                reports.push(report);
+                reported();
+            }
+        });
+        try {
+            expect(session.canisters.map(({ name }) => name)).toEqual(['inline']); // deployed despite the type error
+            const withErrors = await first;
+            expect(withErrors.errors).toBe(1);
+            expect(withErrors.lines[0]).toMatch(/^src\/backend\.ts\(\d+,\d+\): error TS2322: Type 'string' is not assignable to type 'number'\.$/);
+            expect(lines.join('\n')).toMatch(/warning: 1 type error \(tsc --noEmit; esbuild does not check types, so the canister runs anyway\):\nsrc\/backend\.ts/);
+
+            first = nextReport();
+            writeFileSync(join(project, 'src', 'backend.ts'), CANISTER);
+            const fixed = await first;
+            expect(fixed).toMatchObject({ errors: 0, lines: [] });
+            await session.idle();
+            expect(lines.join('\n')).toMatch(/inline upgraded in/);
+        } finally {
+            await session.stop();
+            rmSync(join(project, 'tsconfig.json'));
+            writeFileSync(join(project, 'src', 'backend.ts'), CANISTER);
+        }
     });
 });
 
