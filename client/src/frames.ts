@@ -33,7 +33,9 @@ export function frameBytes(data: unknown): Uint8Array {
 function decodeCbor(bytes: Uint8Array, what: string, reason: 'handshake-invalid' | 'frame-invalid'): Record<string, unknown> {
     let value: unknown;
     try {
-        value = Cbor.decode(bytes);
+        // A plain Uint8Array view: decoding a Node Buffer (what `ws` delivers) yields Buffer byte strings, whose
+        // certificate time then reads wrong in the verifier (a certificate "56 years old").
+        value = Cbor.decode(bytes.constructor === Uint8Array ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     } catch (error) {
         throw new IcWebSocketError(reason, `The gateway's ${what} is not valid CBOR: ${messageOf(error)}`);
     }
