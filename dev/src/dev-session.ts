@@ -19,8 +19,9 @@
  * await session.stop();
  */
 import type { Principal } from '@dfinity/principal';
-import { statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { startGateway, type Gateway, type LogLevel } from '../../gateway/index.ts';
 import { Replica } from '../../replica/index.ts';
 import { serveHttp, type HttpInterface } from '../../replica/http/index.ts';
@@ -31,7 +32,7 @@ import { updateEnvFile } from './env-file.ts';
 import { encodeInitArg, initParameters } from './init-arg.ts';
 import { servePage, type PageServer } from './page-server.ts';
 import { listenOn, type PortChoice } from './ports.ts';
-import { ProjectError, readProject, selectCanisters, SUPPORTED_CANISTERS, type AzleCanister, type Project } from './project.ts';
+import { ProjectError, readProject, selectRunnable, SUPPORTED_CANISTERS, type AzleCanister, type PrebuiltCanister, type Project } from './project.ts';
 import { TypeChecker, type TypeCheckReport } from './type-check.ts';
 import { SourceWatcher } from './watch.ts';
 
@@ -95,7 +96,7 @@ const DEFAULT_PORTS = { replica: 4943, gateway: 8080, page: 5173 };
 export async function startDevSession(options: DevSessionOptions): Promise<DevSession> {
     const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
     const project = readProject(options.cwd);
-    const selected = selectCanisters(project, options.canisters ?? []);
+    const selected = selectRunnable(project, options.canisters ?? []);
     const frontendDir = options.frontend === undefined ? undefined : frontendFolder(project, options.frontend);
     if (!options.canisters?.length && project.others.length > 0) {
         log(`not running ${project.others.map(({ name, type }) => `${name} (${type})`).join(', ')}: ${SUPPORTED_CANISTERS}`);
@@ -133,8 +134,16 @@ export async function startDevSession(options: DevSessionOptions): Promise<DevSe
         }
 
         const running = new Map<string, { canister: AzleCanister; id: Principal; build: AzleBuild }>();
-        for (const canister of selected) {
+        const deployed: { name: string; id: string }[] = [];
+        for (const { kind, canister: selectedCanister } of selected) {
             checkAborted();
+            if (kind === 'prebuilt') {
+                const id = await installPrebuilt(project, selectedCanister, replica, log);
+                canisterIds[selectedCanister.name] = id;
+                deployed.push({ name: selectedCanister.name, id });
+                continue;
+            }
+            const canister = selectedCanister;
             log(`building ${canister.name} (${canister.main}) with azle…`);
             const started = performance.now();
             const build = await buildAzleCanister(project, canister, { signal: builds.signal, onOutput: (line) => log(`[azle ${canister.name}] ${line}`) });
@@ -147,6 +156,7 @@ export async function startDevSession(options: DevSessionOptions): Promise<DevSe
             }
             running.set(canister.name, { canister, id, build });
             canisterIds[canister.name] = id.toText();
+            deployed.push({ name: canister.name, id: id.toText() });
             await writeDeclarations({ name: canister.name, candid: build.candid, outDir: join(project.root, canister.declarationsDir), bindings: canister.bindings });
             log(`${canister.name} deployed as ${id.toText()} in ${seconds(performance.now() - started)}${build.cached ? ' (build cached)' : ''}; declarations in ${canister.declarationsDir}`);
         }
@@ -183,7 +193,7 @@ export async function startDevSession(options: DevSessionOptions): Promise<DevSe
             replicaUrl: http.url,
             gatewayUrl: gateway.url,
             pageUrl: page?.url,
-            canisters: [...running.values()].map(({ canister, id }) => ({ name: canister.name, id: id.toText() })),
+            canisters: deployed,
             replica,
             idle: () => reloader.settled(),
             stop: stopAll
@@ -218,6 +228,31 @@ export class InstallError extends Error {
                   : `its init takes ${initParametersWithoutArg}: give it in dfx.json as "init_arg" (Candid text) or "init_arg_file"`;
         super(`canister "${canister}" could not be installed: ${reason}. Fix: ${hint}.`, { cause });
     }
+}
+
+/**
+ * Installs a custom canister's prebuilt wasm as it is (dfx.json's `build` command is not run: build it first), with
+ * its init argument typed by its `candid` file, and writes declarations from that file. Not rebuilt on changes.
+ */
+async function installPrebuilt(project: Project, canister: PrebuiltCanister, replica: Replica, log: (line: string) => void): Promise<string> {
+    const wasmPath = join(project.root, canister.wasm);
+    if (!existsSync(wasmPath)) throw new ProjectError(`canister "${canister.name}": its wasm ${canister.wasm} does not exist: build it first (ic-websocket dev installs custom canisters' wasm as it is, without running dfx.json's "build")`);
+    const candidPath = canister.candid === undefined ? undefined : join(project.root, canister.candid);
+    if (candidPath !== undefined && !existsSync(candidPath)) throw new ProjectError(`canister "${canister.name}": its candid ${canister.candid} does not exist`);
+    const candid = candidPath === undefined ? undefined : readFileSync(candidPath, 'utf8');
+    if (canister.initArg && candid === undefined) throw new ProjectError(`canister "${canister.name}": an init argument needs its Candid interface to be typed: add "candid": "<file>.did" to it in dfx.json`);
+    const arg = candid === undefined ? undefined : await encodeInitArg(project, canister, candid);
+    let id: Principal;
+    try {
+        const bytes = readFileSync(wasmPath);
+        const wasm = bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes; // dfx's .wasm.gz
+        id = await replica.installCanister({ wasm: new Uint8Array(wasm), arg });
+    } catch (error) {
+        throw new InstallError(canister.name, error, arg !== undefined || candid === undefined ? undefined : initParameters(candid));
+    }
+    if (candid !== undefined) await writeDeclarations({ name: canister.name, candid, outDir: join(project.root, canister.declarationsDir), bindings: canister.bindings });
+    log(`${canister.name} (custom) installed from ${canister.wasm} as ${id.toText()}${candid !== undefined ? `; declarations in ${canister.declarationsDir}` : ''}; it is not rebuilt on changes`);
+    return id.toText();
 }
 
 /** The frontend folder to serve, checked: it must exist and be a folder. */

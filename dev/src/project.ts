@@ -33,7 +33,25 @@ export interface AzleCanister {
     readonly initArg?: InitArgSource;
 }
 
-/** A canister of dfx.json that is not an Azle canister (the tools do not build it). */
+/**
+ * A `"type": "custom"` canister of dfx.json with a prebuilt `"wasm"` (and optionally its `"candid"`): `ic-websocket
+ * dev` installs the module as it is (it does not run dfx.json's `build` command, nor rebuild it on changes).
+ */
+export interface PrebuiltCanister {
+    readonly name: string;
+    /** The module (plain or gzipped), relative to the project root. */
+    readonly wasm: string;
+    /** Its Candid interface, relative to the project root (for the init argument and the declarations). */
+    readonly candid?: string;
+    readonly declarationsDir: string;
+    readonly bindings: readonly ('js' | 'ts' | 'did')[];
+    readonly initArg?: InitArgSource;
+}
+
+/** A canister `ic-websocket dev` runs: built with azle, or installed from a prebuilt wasm. */
+export type RunnableCanister = { readonly kind: 'azle'; readonly canister: AzleCanister } | { readonly kind: 'prebuilt'; readonly canister: PrebuiltCanister };
+
+/** A canister of dfx.json that the tools neither build nor install (motoko, rust, assets, custom without wasm, ...). */
 export interface OtherCanister {
     readonly name: string;
     /** Its dfx.json `type` (`motoko`, `rust`, `custom`, `assets`, ...; `(none)` when absent). */
@@ -42,7 +60,7 @@ export interface OtherCanister {
 
 /** What the tools run, for messages: which dfx.json canisters are supported and what to do with the others. */
 export const SUPPORTED_CANISTERS =
-    'ic-websocket dev and the test harness build and run Azle canisters ("type": "azle" with "main"); ' +
+    'ic-websocket dev and the test harness build and run Azle canisters ("type": "azle" with "main"), and ic-websocket dev installs "type": "custom" canisters with a prebuilt "wasm" as they are; ' +
     'deploy other canisters with dfx, or install a prebuilt wasm with the test harness (network.deploy({ wasm, candid }))';
 
 export interface Project {
@@ -50,7 +68,9 @@ export interface Project {
     readonly root: string;
     /** The project's Azle canisters, in dfx.json order. */
     readonly canisters: readonly AzleCanister[];
-    /** dfx.json's other canisters (not built by these tools), in dfx.json order. */
+    /** dfx.json's custom canisters with a prebuilt wasm, in dfx.json order. */
+    readonly prebuilt: readonly PrebuiltCanister[];
+    /** dfx.json's other canisters (neither built nor installed by these tools), in dfx.json order. */
     readonly others: readonly OtherCanister[];
     /** dfx's `output_env_file` (relative to the root), where canister ids are written as `CANISTER_ID_<NAME>=...`. */
     readonly envFile?: string;
@@ -85,9 +105,16 @@ export function readProject(start: string): Project {
     const { canisters: entries, output_env_file: envFile } = dfx as { canisters: Record<string, unknown>; output_env_file?: unknown };
     const canisters: AzleCanister[] = [];
     const others: OtherCanister[] = [];
+    const prebuilt: PrebuiltCanister[] = [];
     for (const [name, entry] of Object.entries(entries)) {
         if (typeof entry !== 'object' || entry === null) throw new ProjectError(`${file}: canister "${name}" is not an object`);
         const fields = entry as Record<string, unknown>;
+        if (fields.type === 'custom' && typeof fields.wasm === 'string' && fields.wasm !== '') {
+            const initArg = initArgSource(root, name, fields, file);
+            const candid = typeof fields.candid === 'string' && fields.candid !== '' ? fields.candid : undefined;
+            prebuilt.push({ name, wasm: fields.wasm, ...(candid ? { candid } : {}), ...declarationSettings(name, fields, file), ...(initArg ? { initArg } : {}) });
+            continue;
+        }
         if (fields.type !== 'azle') {
             others.push({ name, type: typeof fields.type === 'string' ? fields.type : '(none)' });
             continue;
@@ -97,7 +124,7 @@ export function readProject(start: string): Project {
         const initArg = initArgSource(root, name, fields, file);
         canisters.push({ name, main: fields.main, entry: fields, ...declarationSettings(name, fields, file), ...(initArg ? { initArg } : {}) });
     }
-    return { root, canisters, others, envFile: typeof envFile === 'string' ? envFile : undefined };
+    return { root, canisters, prebuilt, others, envFile: typeof envFile === 'string' ? envFile : undefined };
 }
 
 /**
@@ -118,10 +145,36 @@ export function selectCanisters(project: Project, names: readonly string[]): Azl
     return names.map((name) => {
         const canister = project.canisters.find((candidate) => candidate.name === name);
         if (canister) return canister;
+        if (project.prebuilt.some((candidate) => candidate.name === name)) {
+            throw new ProjectError(`canister "${name}" of ${file} is a custom canister with a prebuilt wasm: ic-websocket dev installs it; here, install its wasm with network.deploy({ wasm, candid })`);
+        }
         const other = project.others.find((candidate) => candidate.name === name);
         if (other) throw new ProjectError(`canister "${name}" of ${file} is of type ${other.type}, not azle. ${SUPPORTED_CANISTERS}.`);
         throw new ProjectError(`no Azle canister "${name}" in ${file} (it has: ${known.join(', ') || 'none'})`);
     });
+}
+
+/**
+ * What `ic-websocket dev` runs: the canisters named (in that order), or every Azle and prebuilt custom canister of
+ * the project (dfx.json order).
+ *
+ * @throws ProjectError when a name is neither, or the project has none.
+ */
+export function selectRunnable(project: Project, names: readonly string[]): RunnableCanister[] {
+    const file = join(project.root, 'dfx.json');
+    const entries = Object.keys(JSON.parse(readFileSync(file, 'utf8')).canisters as Record<string, unknown>);
+    const find = (name: string): RunnableCanister | undefined => {
+        const azle = project.canisters.find((candidate) => candidate.name === name);
+        if (azle) return { kind: 'azle', canister: azle };
+        const prebuilt = project.prebuilt.find((candidate) => candidate.name === name);
+        return prebuilt ? { kind: 'prebuilt', canister: prebuilt } : undefined;
+    };
+    if (names.length === 0) {
+        const all = entries.map(find).filter((runnable): runnable is RunnableCanister => runnable !== undefined);
+        if (all.length === 0) selectCanisters(project, []); // throws, saying what is supported
+        return all;
+    }
+    return names.map((name) => find(name) ?? selectCanisters(project, [name]).map((canister) => ({ kind: 'azle' as const, canister }))[0]!);
 }
 
 /** dfx.json's `init_arg` / `init_arg_file` of a canister, checked as dfx checks them (one of the two, a string; the file exists). */

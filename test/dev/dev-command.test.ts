@@ -7,7 +7,7 @@
  */
 import { IDL } from '@dfinity/candid';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -124,6 +124,35 @@ describe('init arguments from dfx.json', () => {
         }
     });
 
+    it('installs a custom canister\'s prebuilt wasm (gzipped) as it is, with its init_arg typed by its candid file, and writes its declarations', async () => {
+        writeDfx({ inline: { type: 'azle', main: 'src/backend.ts', init_arg: '("inline", 7)' } });
+        const { buildAzleCanister } = await import('../../dev/src/azle-build.ts');
+        const { readProject } = await import('../../dev/src/project.ts');
+        const built = readProject(project);
+        const { wasm, candid } = await buildAzleCanister(built, built.canisters[0]!); // cached: the module to ship prebuilt
+        const { gzipSync } = await import('node:zlib');
+        writeFileSync(join(project, 'prebuilt.wasm.gz'), gzipSync(wasm));
+        writeFileSync(join(project, 'prebuilt.did'), candid);
+        writeDfx({
+            prebuilt: { type: 'custom', wasm: 'prebuilt.wasm.gz', candid: 'prebuilt.did', build: 'true', init_arg: '("prebuilt", 4)' },
+            inline: { type: 'azle', main: 'src/backend.ts', init_arg: '("inline", 7)' }
+        });
+        const lines: string[] = [];
+        const session = await startDevSession({ cwd: project, replicaPort: { port: 0, source: 'test' }, gatewayPort: { port: 0, source: 'test' }, watch: false, typeCheck: false, gatewayLogLevel: 'silent', log: (line) => lines.push(line) });
+        try {
+            expect(session.canisters.map(({ name }) => name)).toEqual(['prebuilt', 'inline']);
+            const { Principal } = await import('@dfinity/principal');
+            const { reply } = await session.replica.query(Principal.fromText(session.canisters[0]!.id), 'greeting', IDL.encode([], []));
+            expect(IDL.decode([IDL.Text], reply)[0]).toBe('prebuilt 4');
+            expect(existsSync(join(project, 'src', 'declarations', 'prebuilt', 'prebuilt.did.js'))).toBe(true);
+            expect(lines.join('\n')).toMatch(/prebuilt \(custom\) installed from prebuilt\.wasm\.gz as \S+; declarations in src\/declarations\/prebuilt; it is not rebuilt on changes/);
+        } finally {
+            await session.stop();
+        }
+        writeDfx({ prebuilt: { type: 'custom', wasm: 'missing.wasm', build: 'make' } });
+        await expect(startDevSession({ cwd: project })).rejects.toThrow(/canister "prebuilt": its wasm missing\.wasm does not exist: build it first/);
+    });
+
     it('the test harness deploys a dfx.json canister with its init_arg too (unless given an arg)', async () => {
         writeDfx({ inline: { type: 'azle', main: 'src/backend.ts', init_arg: '("inline", 7)' } });
         const network = await TestNetwork.start({ project });
@@ -225,10 +254,10 @@ describe('command line', () => {
     });
 
     it('says which canister types it runs when dfx.json has no Azle canister, or one of another type is named', async () => {
-        writeDfx({ ledger: { type: 'custom', wasm: 'ledger.wasm', candid: 'ledger.did' }, app: { type: 'motoko', main: 'src/main.mo' } });
+        writeDfx({ ledger: { type: 'rust', package: 'ledger', candid: 'ledger.did' }, app: { type: 'motoko', main: 'src/main.mo' } });
         const none = await runDev([]);
         expect(none.code).toBe(1);
-        expect(failure(none.stderr).line).toMatch(/has no Azle canister, only ledger \(custom\), app \(motoko\)\. ic-websocket dev and the test harness build and run Azle canisters \("type": "azle" with "main"\); deploy other canisters with dfx/);
+        expect(failure(none.stderr).line).toMatch(/has no Azle canister, only ledger \(rust\), app \(motoko\)\. ic-websocket dev and the test harness build and run Azle canisters \("type": "azle" with "main"\), and ic-websocket dev installs "type": "custom" canisters with a prebuilt "wasm" as they are; deploy other canisters with dfx/);
         writeDfx({ inline: { type: 'azle', main: 'src/backend.ts', init_arg: '("inline", 7)' }, app: { type: 'motoko', main: 'src/main.mo' } });
         const named = await runDev(['app']);
         expect(named.code).toBe(1);
