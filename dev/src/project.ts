@@ -1,8 +1,9 @@
 /**
  * A dfx project as `ic-websocket dev` and the test harness see it: the folder holding `dfx.json`, and its Azle
- * canisters (`"type": "azle"` with a `"main"`, and optionally `init_arg` or `init_arg_file`). Canisters of other
- * types (motoko, rust, custom, ...) are listed apart: the tools build Azle canisters only, and say so when asked for
- * another. Reading is strict: every problem is a {@link ProjectError} whose message says what to fix.
+ * canisters (`"type": "azle"` with a `"main"`, and optionally `init_arg` or `init_arg_file`), its custom canisters
+ * with a prebuilt `"wasm"` (installed as they are by `ic-websocket dev`), and the others (motoko, rust, assets, ...),
+ * listed so that messages can say what is supported. Reading is strict: every problem is a {@link ProjectError}
+ * whose message says what to fix.
  *
  * @example
  * const project = readProject(process.cwd());
