@@ -15,7 +15,7 @@ afterEach(() => {
 });
 
 /** Runs `npm start` on free ports; resolves with the `name: value` lines once it printed `ready`. */
-async function npmStart(): Promise<{ child: ChildProcess; printed: Record<string, string>; keys: string[] }> {
+async function npmStart(): Promise<{ child: ChildProcess; printed: Record<string, string>; keys: string[]; stdout: string }> {
     // Its own process group, so a test can signal npm alone and still clean up everything. Free ports (0) so the
     // suite runs next to anything else.
     const child = spawn('npm', ['start'], {
@@ -27,8 +27,8 @@ async function npmStart(): Promise<{ child: ChildProcess; printed: Record<string
     started.push(child);
     let stderr = '';
     child.stderr!.on('data', (chunk) => (stderr += chunk));
+    let stdout = '';
     const lines = await new Promise<string[]>((resolve, reject) => {
-        let stdout = '';
         child.stdout!.on('data', (chunk) => {
             stdout += chunk;
             if (/^ready$/m.test(stdout)) resolve(stdout.split('\n').filter((line) => /^[\w-]+: |^ready$/.test(line)));
@@ -36,7 +36,7 @@ async function npmStart(): Promise<{ child: ChildProcess; printed: Record<string
         child.once('exit', (code) => reject(new Error(`npm start exited with ${code} before "ready":\n${stderr}`)));
     });
     const pairs = lines.filter((line) => line !== 'ready').map((line) => line.split(/: (.*)/s).slice(0, 2) as [string, string]);
-    return { child, printed: Object.fromEntries(pairs), keys: [...pairs.map(([key]) => key), lines.at(-1)!] };
+    return { child, printed: Object.fromEntries(pairs), keys: [...pairs.map(([key]) => key), lines.at(-1)!], stdout };
 }
 
 /** Whether something still listens on the port (a connection succeeds). */
@@ -60,8 +60,10 @@ async function portsFreed(printed: Record<string, string>, timeoutMs = 10_000): 
 }
 
 it('prints replica, gateway, the chat canister and the page, then ready; serves a working setup; stops on Ctrl-C', async () => {
-    const { child, printed, keys } = await npmStart();
+    const { child, printed, keys, stdout } = await npmStart();
     expect(keys).toEqual(['replica', 'gateway', 'chat', 'page', 'ready']);
+    // stdout is machine-readable: npm's own `> ...` header, then only those lines (the page build reports on stderr).
+    expect(stdout.split('\n').filter((line) => line !== '' && !line.startsWith('> '))).toEqual(keys.map((key) => (key === 'ready' ? 'ready' : `${key}: ${printed[key]}`)));
     expect(printed.page).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
     expect(printed.gateway).toMatch(/^ws:\/\/127\.0\.0\.1:\d+$/);
     expect(printed.replica).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
