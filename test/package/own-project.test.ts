@@ -10,7 +10,7 @@
 // - bad input (no dfx.json, a canister that does not build, a busy port) gets a clear message and leaves nothing
 //   running.
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -250,6 +250,17 @@ describe('ic-websocket dev', () => {
         expect(client.closeEvent).toBeUndefined();
         expect(client.received.map((message) => message.text)).toEqual(['welcome', `${client.principal}: before`, `${client.principal}: AFTER`]);
         client.close();
+    });
+
+    it("the README's .gitignore keeps what ic-websocket dev, azle and npm generated out of git", async () => {
+        write(join(project, '.gitignore'), readmeSectionBlocks('### 3. Run it with live reload', 'gitignore')[0]!);
+        await run('git', ['init', '-q'], project);
+        const { stdout } = await run('git', ['status', '--porcelain', '--untracked-files=all'], project);
+        const untracked = stdout.split('\n').filter(Boolean).map((line) => line.slice(3));
+        expect(untracked).toContain('src/backend/index.ts');
+        expect(untracked.filter((path) => /^(node_modules|\.azle|\.dfx|src\/declarations)\/|^\.env$/.test(path))).toEqual([]);
+        // ...and they were there to ignore:
+        for (const generated of ['.azle', join('src', 'declarations', 'backend'), '.env']) expect(existsSync(join(project, generated)), generated).toBe(true);
     });
 
     it('stops on SIGTERM and frees its ports', async () => {
