@@ -70,6 +70,11 @@ export const CORS_HEADERS = {
 
 /** Starts listening on loopback and resolves with the bound port (`port: 0` picks a free one). */
 export async function listen(server: Server, port: number, host = '127.0.0.1'): Promise<number> {
+    // Idle keep-alive connections are closed by the client, never by the server: with Node's default (the server
+    // closes after 5 s and hints `Keep-Alive: timeout=5`, so undici reuses for up to 4 s) a client whose event loop ran
+    // late reused a connection the server was closing, and its request failed with "other side closed" (seen once
+    // in test/server under load). `close` drops idle connections itself.
+    server.keepAliveTimeout = 0;
     await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, host, () => {
