@@ -5,7 +5,7 @@
  * `labeled(lbl,t) = H(ds("ic-hashtree-labeled") ‖ lbl ‖ t)`, `leaf(v) = H(ds("ic-hashtree-leaf") ‖ v)`,
  * `pruned(h) = h`.
  */
-import { sha256 } from './sha256';
+import { sha256, Sha256Layout } from './sha256';
 import { CborWriter, SELF_DESCRIBE_TAG } from './cbor';
 import { utf8Bytes } from './bytes';
 import { LABEL_WEBSOCKET } from './constants';
@@ -35,16 +35,27 @@ const DS_LEAF = domainSeparator('ic-hashtree-leaf');
 /** Hash of the empty tree. */
 export const EMPTY_HASH: Uint8Array = sha256(DS_EMPTY);
 
+/** `ds("ic-hashtree-fork") ‖ left ‖ right`: both hashes are 32 bytes, so only they are copied per fork. */
+const FORK = new Sha256Layout(DS_FORK, 64);
+
+/** `fork(left, right)` of two 32-byte hashes. */
 export function forkHash(left: Uint8Array, right: Uint8Array): Uint8Array {
-    return sha256(DS_FORK, left, right);
+    FORK.bytes.set(left, FORK.at);
+    FORK.bytes.set(right, FORK.at + 32);
+    return FORK.digest();
 }
 
 export function labeledHash(label: Uint8Array, subtreeHash: Uint8Array): Uint8Array {
     return sha256(DS_LABELED, label, subtreeHash);
 }
 
+/** `ds("ic-hashtree-leaf") ‖ value` for a 32-byte value (a content hash). */
+export const LEAF_OF_HASH = new Sha256Layout(DS_LEAF, 32);
+
 export function leafHash(value: Uint8Array): Uint8Array {
-    return sha256(DS_LEAF, value);
+    if (value.length !== 32) return sha256(DS_LEAF, value);
+    LEAF_OF_HASH.bytes.set(value, LEAF_OF_HASH.at);
+    return LEAF_OF_HASH.digest();
 }
 
 /** The root hash ("reconstruct") of a tree or witness. */
@@ -66,9 +77,12 @@ export function reconstruct(tree: HashTree): Uint8Array {
 /** The label `websocket` as bytes. */
 export const WEBSOCKET_LABEL_BYTES = utf8Bytes(LABEL_WEBSOCKET);
 
+const WEBSOCKET_LABELED = new Sha256Layout(Uint8Array.from([...DS_LABELED, ...WEBSOCKET_LABEL_BYTES]), 32);
+
 /** Certified data of the CDK: `labeled("websocket", innerRoot)`. */
 export function websocketCertifiedData(innerRootHash: Uint8Array): Uint8Array {
-    return labeledHash(WEBSOCKET_LABEL_BYTES, innerRootHash);
+    WEBSOCKET_LABELED.bytes.set(innerRootHash, WEBSOCKET_LABELED.at);
+    return WEBSOCKET_LABELED.digest();
 }
 
 /**

@@ -7,7 +7,7 @@ import type { ClientKey } from './types';
 import { bytesEqual, readU64, utf8Bytes } from './bytes';
 import { MAX_PRINCIPAL_BYTES } from './constants';
 
-const NONCE_DIGITS = 20;
+export const NONCE_DIGITS = 20;
 
 /**
  * The certification key of the message with `nonce` in `gatewayText`'s queue. Zero-padding makes string order equal

@@ -182,9 +182,8 @@ export class CertifiedQueue {
         const nonce = head.next;
         const content = encodeWebsocketMessage(message);
         const labels = this.hashing.labelsOf(head.text);
-        const key = labels.key(nonce);
         const contentHash = this.hashing.contentHash(message.client_key.client_principal, content);
-        const ownHash = labels.ownHash(labels.label(key), contentHash);
+        const ownHash = labels.ownHash(nonce, contentHash);
         this.map.insert(entry.keys.message(nonce), encodeMessageRecord({ contentHash, ownHash, timestamp: message.timestamp, clientKey: message.client_key, content }));
         entry.leaves.set(nonce, ownHash);
         this.session!.appended++;

@@ -10,9 +10,9 @@
 import type { Principal } from '@dfinity/principal';
 import { binaryKey, concatBytes, utf8Bytes } from '../bytes';
 import { BoundedMap } from '../bounded_map';
-import { DS_LABELED, labeledHash, leafHash } from '../hash_tree';
-import { formatMessageKey } from '../keys';
-import { sha256, sha256From, sha256Midstate, type Sha256Midstate } from '../sha256';
+import { DS_LABELED, LEAF_OF_HASH } from '../hash_tree';
+import { formatMessageKey, NONCE_DIGITS } from '../keys';
+import { sha256, sha256From, sha256Midstate, Sha256Layout, type Sha256Midstate } from '../sha256';
 
 /** Gateways whose label midstates are kept (more only costs one SHA-256 block per message when they alternate). */
 const GATEWAY_LABELS_CACHED = 256;
@@ -20,15 +20,24 @@ const GATEWAY_LABELS_CACHED = 256;
 /** Keys, labels and own hashes of one gateway's messages. */
 export class GatewayLabels {
     private readonly prefixBytes: Uint8Array;
-    private readonly midstate: Sha256Midstate | undefined;
-    private readonly midstateKeyBytes = 64 - DS_LABELED.length;
+    /**
+     * `labeled(key, h)` input after the cached midstate: the rest of the key prefix (constant), the 20 nonce digits
+     * and `h`, written in place; `digits` holds the nonce whose digits are there now.
+     */
+    private readonly labeled: Sha256Layout;
+    private readonly digitsAt: number;
+    private readonly hashAt: number;
+    private digits = -1;
 
     constructor(readonly gatewayText: string) {
         this.prefixBytes = utf8Bytes(`${gatewayText}_`);
-        this.midstate =
-            this.prefixBytes.length >= this.midstateKeyBytes
-                ? sha256Midstate(concatBytes(DS_LABELED, this.prefixBytes.subarray(0, this.midstateKeyBytes)))
-                : undefined;
+        const midstateKeyBytes = 64 - DS_LABELED.length;
+        this.labeled =
+            this.prefixBytes.length >= midstateKeyBytes
+                ? new Sha256Layout(this.prefixBytes.subarray(midstateKeyBytes), NONCE_DIGITS + 32, sha256Midstate(concatBytes(DS_LABELED, this.prefixBytes.subarray(0, midstateKeyBytes))))
+                : new Sha256Layout(concatBytes(DS_LABELED, this.prefixBytes), NONCE_DIGITS + 32);
+        this.digitsAt = this.labeled.at;
+        this.hashAt = this.digitsAt + NONCE_DIGITS;
     }
 
     /** The certification key of the message with `nonce` (see `formatMessageKey`). */
@@ -44,10 +53,35 @@ export class GatewayLabels {
         return label;
     }
 
-    /** `labeled(label, leaf(contentHash))` for a label of this gateway, using the cached midstate. */
-    ownHash(label: Uint8Array, contentHash: Uint8Array): Uint8Array {
-        if (this.midstate === undefined) return labeledHash(label, leafHash(contentHash));
-        return sha256From(this.midstate, label.subarray(this.midstateKeyBytes), leafHash(contentHash));
+    /**
+     * The own hash `labeled(key(nonce), leaf(contentHash))` of a message, from the cached midstate, without
+     * building the key: its nonce digits are written into the hash input, usually by incrementing the previous
+     * nonce's digits (appends come in nonce order).
+     */
+    ownHash(nonce: number, contentHash: Uint8Array): Uint8Array {
+        this.writeDigits(nonce);
+        LEAF_OF_HASH.bytes.set(contentHash, LEAF_OF_HASH.at);
+        if ((this.hashAt & 3) === 0) LEAF_OF_HASH.digestInto(this.labeled, this.hashAt);
+        else this.labeled.bytes.set(LEAF_OF_HASH.digest(), this.hashAt);
+        return this.labeled.digest();
+    }
+
+    private writeDigits(nonce: number): void {
+        const bytes = this.labeled.bytes;
+        const last = this.digitsAt + NONCE_DIGITS - 1;
+        if (nonce === this.digits + 1 && this.digits >= 0) {
+            // Decimal increment in place: ...x9..9 -> ...(x+1)0..0.
+            let at = last;
+            while (bytes[at] === 0x39) bytes[at--] = 0x30;
+            bytes[at]++;
+        } else {
+            let rest = nonce;
+            for (let at = last; at >= this.digitsAt; at--) {
+                bytes[at] = 0x30 + (rest % 10);
+                rest = Math.floor(rest / 10);
+            }
+        }
+        this.digits = nonce;
     }
 }
 
