@@ -120,17 +120,92 @@ function textKey(text: string): Uint8Array {
  *     timestamp: 1_702_143_738_049_473_644n, is_service_message: true, content: candidBytes });
  */
 export function encodeWebsocketMessage(message: WebsocketMessage): Uint8Array {
+    // Written in one exact-size buffer without the writer: this runs for every queued message, and each method
+    // call, DataView or BigInt operation counts in QuickJS (bench/RESULTS.md).
     const principal = message.client_key.client_principal.toUint8Array();
-    const writer = new CborWriter(message.content.length + principal.length + 128);
-    writer.raw(SELF_DESCRIBE_TAG).mapHeader(5);
-    writer.raw(KEY_CLIENT_KEY).mapHeader(2);
-    writer.raw(KEY_CLIENT_PRINCIPAL).byteString(principal);
-    writer.raw(KEY_CLIENT_NONCE).uint(message.client_key.client_nonce);
-    writer.raw(KEY_SEQUENCE_NUM).uint(message.sequence_num);
-    writer.raw(KEY_TIMESTAMP).uint(message.timestamp);
-    writer.raw(KEY_IS_SERVICE_MESSAGE).bool(message.is_service_message);
-    writer.raw(KEY_CONTENT).byteString(message.content);
-    return writer.bytes();
+    const content = message.content;
+    const nonce = message.client_key.client_nonce;
+    const sequence = message.sequence_num;
+    const timestamp = message.timestamp;
+    const size =
+        MESSAGE_PREFIX.length + headLength(principal.length) + principal.length + KEY_CLIENT_NONCE.length + uintLength(nonce) + KEY_SEQUENCE_NUM.length +
+        uintLength(sequence) + KEY_TIMESTAMP.length + uintLength(timestamp) + KEY_IS_SERVICE_MESSAGE.length + 1 + KEY_CONTENT.length +
+        headLength(content.length) + content.length;
+    const out = new Uint8Array(size);
+    out.set(MESSAGE_PREFIX);
+    let at = writeHead(out, MESSAGE_PREFIX.length, MAJOR_BYTES, principal.length);
+    out.set(principal, at);
+    at += principal.length;
+    out.set(KEY_CLIENT_NONCE, at);
+    at = writeUint(out, at + KEY_CLIENT_NONCE.length, nonce);
+    out.set(KEY_SEQUENCE_NUM, at);
+    at = writeUint(out, at + KEY_SEQUENCE_NUM.length, sequence);
+    out.set(KEY_TIMESTAMP, at);
+    at = writeUint(out, at + KEY_TIMESTAMP.length, timestamp);
+    out.set(KEY_IS_SERVICE_MESSAGE, at);
+    at += KEY_IS_SERVICE_MESSAGE.length;
+    out[at++] = message.is_service_message ? SIMPLE_TRUE : SIMPLE_FALSE;
+    out.set(KEY_CONTENT, at);
+    at = writeHead(out, at + KEY_CONTENT.length, MAJOR_BYTES, content.length);
+    out.set(content, at);
+    return out;
+}
+
+/** `d9d9f7 a5 "client_key" a2 "client_principal"`: what every message starts with. */
+const MESSAGE_PREFIX = new CborWriter(64).raw(SELF_DESCRIBE_TAG).mapHeader(5).raw(KEY_CLIENT_KEY).mapHeader(2).raw(KEY_CLIENT_PRINCIPAL).bytes().slice();
+
+/** Bytes of a minimal head with argument `length` (a byte count: a number). */
+function headLength(length: number): number {
+    return length < 24 ? 1 : length <= 0xff ? 2 : length <= 0xffff ? 3 : length <= 0xffff_ffff ? 5 : 9;
+}
+
+/** Writes a minimal head with a number argument below 2^32 at `at`; returns the offset after it. */
+function writeHead(out: Uint8Array, at: number, major: number, value: number): number {
+    const top = major << 5;
+    if (value < 24) {
+        out[at] = top | value;
+        return at + 1;
+    }
+    if (value <= 0xff) {
+        out[at] = top | 24;
+        out[at + 1] = value;
+        return at + 2;
+    }
+    if (value <= 0xffff) {
+        out[at] = top | 25;
+        out[at + 1] = value >>> 8;
+        out[at + 2] = value & 0xff;
+        return at + 3;
+    }
+    out[at] = top | 26;
+    out[at + 1] = value >>> 24;
+    out[at + 2] = (value >>> 16) & 0xff;
+    out[at + 3] = (value >>> 8) & 0xff;
+    out[at + 4] = value & 0xff;
+    return at + 5;
+}
+
+/** Bytes of a u64 as a minimal major-0 item. */
+function uintLength(value: bigint): number {
+    if (value < 0n || value > 0xffff_ffff_ffff_ffffn) throw new RangeError(`CBOR argument out of u64 range: ${value}`);
+    return value < 24n ? 1 : value <= 0xffn ? 2 : value <= 0xffffn ? 3 : value <= 0xffff_ffffn ? 5 : 9;
+}
+
+/** Writes a u64 (checked by {@link uintLength}) as a minimal major-0 item at `at`; returns the offset after it. */
+function writeUint(out: Uint8Array, at: number, value: bigint): number {
+    if (value <= 0xffff_ffffn) return writeHead(out, at, MAJOR_UINT, Number(value));
+    out[at] = (MAJOR_UINT << 5) | 27;
+    const high = Number(value >> 32n);
+    const low = Number(value & 0xffff_ffffn);
+    out[at + 1] = high >>> 24;
+    out[at + 2] = (high >>> 16) & 0xff;
+    out[at + 3] = (high >>> 8) & 0xff;
+    out[at + 4] = high & 0xff;
+    out[at + 5] = low >>> 24;
+    out[at + 6] = (low >>> 16) & 0xff;
+    out[at + 7] = (low >>> 8) & 0xff;
+    out[at + 8] = low & 0xff;
+    return at + 9;
 }
 
 /** A decoded CBOR value: what {@link decodeCbor} returns. */

@@ -57,6 +57,33 @@ describe('CBOR of WebsocketMessage (spec §3.2)', () => {
         expect(() => new CborWriter().uint(2n ** 64n)).toThrow(/out of u64 range/);
     });
 
+    it('writes every integer width and content length of a message as the general writer does', () => {
+        // The message encoder writes its exact-size buffer by hand; the oracle is the general CborWriter.
+        const reference = (m: typeof message) => {
+            const writer = new CborWriter();
+            writer.raw(new Uint8Array([0xd9, 0xd9, 0xf7])).mapHeader(5).textString('client_key').mapHeader(2);
+            writer.textString('client_principal').byteString(m.client_key.client_principal.toUint8Array());
+            writer.textString('client_nonce').uint(m.client_key.client_nonce).textString('sequence_num').uint(m.sequence_num);
+            writer.textString('timestamp').uint(m.timestamp).textString('is_service_message').bool(m.is_service_message);
+            return hex(writer.textString('content').byteString(m.content).bytes());
+        };
+        const widths = [0n, 23n, 24n, 255n, 256n, 65535n, 65536n, 0xffff_ffffn, 0x1_0000_0000n, 2n ** 53n + 1n, 2n ** 64n - 1n];
+        for (const [i, value] of widths.entries()) {
+            for (const length of [0, 23, 24, 255, 256, 65536]) {
+                const m = {
+                    ...message,
+                    client_key: { client_principal: i % 2 ? principal : Principal.anonymous(), client_nonce: value },
+                    sequence_num: widths[(i + 3) % widths.length],
+                    timestamp: widths[(i + 7) % widths.length],
+                    is_service_message: i % 2 === 0,
+                    content: new Uint8Array(length).fill(i)
+                };
+                expect(hex(encodeWebsocketMessage(m)), `${value} ${length}`).toBe(reference(m));
+            }
+        }
+        expect(() => encodeWebsocketMessage({ ...message, sequence_num: 2n ** 64n })).toThrow(/out of u64 range/);
+    });
+
     it('rejects malformed input with a clear error', () => {
         expect(() => decodeCbor(new Uint8Array([0x58, 0x05, 1]))).toThrow(/past the end/);
         expect(() => decodeCbor(new Uint8Array([0x01, 0x02]))).toThrow(/trailing/);
