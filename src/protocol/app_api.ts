@@ -45,16 +45,18 @@ export function broadcastToClients(
     outOfBudget: () => boolean = () => false
 ): BroadcastResult & { remaining: Principal[] } {
     return ctx.batch(() => {
-        const targets = clients ?? connectedClients(ctx);
+        // To everyone: the keys come from the clients map itself, so no recipient's current key is looked up.
+        const keys = clients === undefined ? ctx.store.allClientKeys() : undefined;
+        const count = keys?.length ?? clients!.length;
         const outcome = { sent: 0, failed: [] as BroadcastResult['failed'], deferred: 0, remaining: [] as Principal[] };
-        for (let i = 0; i < targets.length; i++) {
+        for (let i = 0; i < count; i++) {
             if (i > 0 && outOfBudget()) {
-                outcome.remaining = targets.slice(i);
+                outcome.remaining = keys?.slice(i).map((key) => key.client_principal) ?? clients!.slice(i);
                 outcome.deferred = outcome.remaining.length;
                 break;
             }
-            const result = queueToPrincipal(ctx, targets[i], content);
-            if (isErr(result)) outcome.failed.push({ client: targets[i], error: result.Err });
+            const result = keys !== undefined ? queueMessage(ctx, keys[i], content, { isServiceMessage: false }) : queueToPrincipal(ctx, clients![i], content);
+            if (isErr(result)) outcome.failed.push({ client: keys?.[i].client_principal ?? clients![i], error: result.Err });
             else outcome.sent++;
         }
         return outcome;

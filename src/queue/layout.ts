@@ -60,9 +60,19 @@ export class GatewayKeys {
 
     /** `len ‖ principal ‖ nonce`: the key of a queued message. */
     message(nonce: number): Uint8Array {
-        const key = new Uint8Array(this.principal.length + 8);
+        const at = this.principal.length;
+        const key = new Uint8Array(at + 8);
         key.set(this.principal);
-        new DataView(key.buffer).setBigUint64(this.principal.length, BigInt(nonce));
+        // Big-endian u64 of a nonce below 2^53, without a BigInt and a DataView (~15k instructions in QuickJS).
+        const high = Math.floor(nonce / 0x1_0000_0000);
+        const low = nonce >>> 0;
+        key[at + 1] = (high >>> 16) & 0xff;
+        key[at + 2] = (high >>> 8) & 0xff;
+        key[at + 3] = high & 0xff;
+        key[at + 4] = low >>> 24;
+        key[at + 5] = (low >>> 16) & 0xff;
+        key[at + 6] = (low >>> 8) & 0xff;
+        key[at + 7] = low & 0xff;
         return key;
     }
 

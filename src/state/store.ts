@@ -75,7 +75,15 @@ export class WsStore {
 
     /** The principal of every connected client, in key byte order (no record decoding). */
     allClientPrincipals(): Principal[] {
-        return this.maps.clients.items().map(([key]) => decodePrincipalAndU64Key(key)[0]);
+        return this.allClientKeys().map((key) => key.client_principal);
+    }
+
+    /** The key of every connected client (one per principal), in byte order. */
+    allClientKeys(): ClientKey[] {
+        return this.maps.clients.items().map(([key]) => {
+            const [client_principal, client_nonce] = decodePrincipalAndU64Key(key);
+            return { client_principal, client_nonce };
+        });
     }
 
     clientCount(): number {
