@@ -7,7 +7,7 @@
  */
 import { Principal } from '@dfinity/principal';
 import type { WebsocketMessage } from './types';
-import { ByteWriter } from './bytes';
+import { ByteWriter, writeU32 } from './bytes';
 
 /** CBOR tag 55799 ("self-describe"), which the Rust CDK puts in front of every message and witness. */
 export const SELF_DESCRIBE_TAG = new Uint8Array([0xd9, 0xd9, 0xf7]);
@@ -178,10 +178,7 @@ function writeHead(out: Uint8Array, at: number, major: number, value: number): n
         return at + 3;
     }
     out[at] = top | 26;
-    out[at + 1] = value >>> 24;
-    out[at + 2] = (value >>> 16) & 0xff;
-    out[at + 3] = (value >>> 8) & 0xff;
-    out[at + 4] = value & 0xff;
+    writeU32(out, at + 1, value);
     return at + 5;
 }
 
@@ -195,16 +192,8 @@ function uintLength(value: bigint): number {
 function writeUint(out: Uint8Array, at: number, value: bigint): number {
     if (value <= 0xffff_ffffn) return writeHead(out, at, MAJOR_UINT, Number(value));
     out[at] = (MAJOR_UINT << 5) | 27;
-    const high = Number(value >> 32n);
-    const low = Number(value & 0xffff_ffffn);
-    out[at + 1] = high >>> 24;
-    out[at + 2] = (high >>> 16) & 0xff;
-    out[at + 3] = (high >>> 8) & 0xff;
-    out[at + 4] = high & 0xff;
-    out[at + 5] = low >>> 24;
-    out[at + 6] = (low >>> 16) & 0xff;
-    out[at + 7] = (low >>> 8) & 0xff;
-    out[at + 8] = low & 0xff;
+    writeU32(out, at + 1, Number(value >> 32n));
+    writeU32(out, at + 5, Number(value & 0xffff_ffffn));
     return at + 9;
 }
 

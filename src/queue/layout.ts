@@ -16,6 +16,7 @@
  */
 import type { Principal } from '@dfinity/principal';
 import { principalKeyBytes } from '../keys';
+import { writeU32 } from '../bytes';
 
 const TAG = 0xff;
 const META = 0x00;
@@ -64,15 +65,8 @@ export class GatewayKeys {
         const key = new Uint8Array(at + 8);
         key.set(this.principal);
         // Big-endian u64 of a nonce below 2^53, without a BigInt and a DataView (~15k instructions in QuickJS).
-        const high = Math.floor(nonce / 0x1_0000_0000);
-        const low = nonce >>> 0;
-        key[at + 1] = (high >>> 16) & 0xff;
-        key[at + 2] = (high >>> 8) & 0xff;
-        key[at + 3] = high & 0xff;
-        key[at + 4] = low >>> 24;
-        key[at + 5] = (low >>> 16) & 0xff;
-        key[at + 6] = (low >>> 8) & 0xff;
-        key[at + 7] = low & 0xff;
+        writeU32(key, at, Math.floor(nonce / 0x1_0000_0000));
+        writeU32(key, at + 4, nonce >>> 0);
         return key;
     }
 
