@@ -11,6 +11,8 @@ export interface KvMap {
     remove(key: Uint8Array): void;
     /** Every entry, in ascending byte order of the keys. O(n): only for timers and wipe. */
     items(): [Uint8Array, Uint8Array][];
+    /** Every key, in ascending byte order (values are not copied out). O(n): only for broadcasts to everyone. */
+    keys(): Uint8Array[];
     /**
      * Up to `count` entries from position `start` in key order. A StableBTreeMap skips the first `start` entries
      * one by one (in Rust, without copying them to JS).
@@ -44,6 +46,10 @@ export class MemoryKvMap implements KvMap {
         return [...this.entries.entries()]
             .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
             .map(([, [key, value]]) => [key.slice(), value.slice()]);
+    }
+
+    keys(): Uint8Array[] {
+        return this.items().map(([key]) => key);
     }
 
     page(start: number, count: number): [Uint8Array, Uint8Array][] {

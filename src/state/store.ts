@@ -80,7 +80,7 @@ export class WsStore {
 
     /** The key of every connected client (one per principal), in byte order. */
     allClientKeys(): ClientKey[] {
-        return this.maps.clients.items().map(([key]) => {
+        return this.maps.clients.keys().map((key) => {
             const [client_principal, client_nonce] = decodePrincipalAndU64Key(key);
             return { client_principal, client_nonce };
         });
