@@ -60,6 +60,8 @@ type Entry = IndexNode & {
     /** Own hashes of messages appended in this transaction. */
     leaves: Map<number, Uint8Array>;
     store: GatewayHashStore;
+    /** The gateway's label hashing, looked up once per transaction. */
+    labels: GatewayLabels | undefined;
 };
 
 const PRIORITY_DOMAIN = utf8Bytes('ic-websocket-cdk gateway priority');
@@ -167,6 +169,11 @@ export class CertifiedQueue {
 
     /** Number of queued messages of `gateway` (0 when unregistered). */
     depthOf(gateway: Principal): number {
+        if (this.session !== undefined) {
+            // Checked for every queued message: no BigInt bounds.
+            const head = this.session.entry(gateway)?.head;
+            return head === undefined ? 0 : head.next - head.oldest;
+        }
         const bounds = this.bounds(gateway);
         return bounds === undefined ? 0 : Number(bounds.next - bounds.oldest);
     }
@@ -181,7 +188,7 @@ export class CertifiedQueue {
         const head = entry.head;
         const nonce = head.next;
         const content = encodeWebsocketMessage(message);
-        const labels = this.hashing.labelsOf(head.text);
+        const labels = (entry.labels ??= this.hashing.labelsOf(head.text));
         const contentHash = this.hashing.contentHash(message.client_key.client_principal, content);
         const ownHash = labels.ownHash(nonce, contentHash);
         this.map.insert(entry.keys.message(nonce), encodeMessageRecord({ contentHash, ownHash, timestamp: message.timestamp, clientKey: message.client_key, content }));
@@ -579,7 +586,8 @@ class Session implements IndexNodes {
             queueChanged: false,
             removed: false,
             leaves,
-            store
+            store,
+            labels: undefined
         };
     }
 }

@@ -8,7 +8,9 @@
  */
 import type { Principal } from '@dfinity/principal';
 import type { ClientKey } from '../types';
-import { readU64 } from '../bytes';
+import { binaryKey, readU64 } from '../bytes';
+import { BoundedMap } from '../bounded_map';
+import { MAX_PRINCIPAL_BYTES } from '../constants';
 import { readClientKey, readPrincipal, storablePrincipalBytes } from '../keys';
 
 /** A connected client. Stable map `clients`: client key bytes → this. */
@@ -42,9 +44,28 @@ export function encodeClientRecord(record: ClientRecord): Uint8Array {
     return bytes;
 }
 
+/**
+ * Gateways of recently decoded client records, by their bytes: clients share a few gateways, and handing out the
+ * same `Principal` object lets the certified queue recognize its gateway without looking it up by bytes again.
+ */
+const GATEWAY_PRINCIPALS_CACHED = 64;
+const gatewayPrincipals = new BoundedMap<string, Principal>(GATEWAY_PRINCIPALS_CACHED);
+
+function readGateway(bytes: Uint8Array, offset: number): [Principal, number] {
+    const length = bytes[offset];
+    if (length === undefined || length > MAX_PRINCIPAL_BYTES || offset + 1 + length > bytes.length) return readPrincipal(bytes, offset); // throws
+    const id = binaryKey(bytes.subarray(offset + 1, offset + 1 + length));
+    let gateway = gatewayPrincipals.get(id);
+    if (gateway === undefined) {
+        gateway = readPrincipal(bytes, offset)[0];
+        gatewayPrincipals.set(id, gateway);
+    }
+    return [gateway, offset + 1 + length];
+}
+
 export function decodeClientRecord(bytes: Uint8Array): ClientRecord {
     if (bytes.length < 30) throw new Error('corrupt client record');
-    const [gateway, end] = readPrincipal(bytes, 29);
+    const [gateway, end] = readGateway(bytes, 29);
     if (end !== bytes.length) throw new Error('corrupt client record');
     const view = viewOf(bytes);
     return {

@@ -22,16 +22,27 @@ import { decodeSchedule, encodeSchedule, SCHEDULE_KEY, type Schedule } from './s
 export type WsMaps = { clients: KvMap; principals: KvMap; gateways: KvMap };
 
 export class WsStore {
+    private lastClientKey: { principal: Principal; nonce: bigint; bytes: Uint8Array } | undefined;
+
     constructor(private readonly maps: WsMaps) {}
 
     getClient(key: ClientKey): ClientRecord | undefined {
         if (!isStorablePrincipal(key.client_principal)) return undefined; // never stored (over 29 bytes)
-        const bytes = this.maps.clients.get(clientKeyBytes(key));
+        const bytes = this.maps.clients.get(this.clientKeyBytes(key));
         return bytes === undefined ? undefined : decodeClientRecord(bytes);
     }
 
     putClient(key: ClientKey, record: ClientRecord): void {
-        this.maps.clients.insert(clientKeyBytes(key), encodeClientRecord(record));
+        this.maps.clients.insert(this.clientKeyBytes(key), encodeClientRecord(record));
+    }
+
+    /** The map key of `key`; queueing a message reads and writes the same client, so the last one is kept. */
+    private clientKeyBytes(key: ClientKey): Uint8Array {
+        const last = this.lastClientKey;
+        if (last !== undefined && last.principal === key.client_principal && last.nonce === key.client_nonce) return last.bytes;
+        const bytes = clientKeyBytes(key);
+        this.lastClientKey = { principal: key.client_principal, nonce: key.client_nonce, bytes };
+        return bytes;
     }
 
     removeClient(key: ClientKey): void {
