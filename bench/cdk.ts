@@ -109,11 +109,25 @@ async function fillTo(target: number): Promise<void> {
         queued += batch;
     }
 }
+/**
+ * A `send` of no message costs the test canister's own part of every `send`: Azle's Candid decoding of its
+ * arguments and encoding of the `WsResult` reply, and an empty batch. Median of 5; subtracted from the lone sends'
+ * median to show the CDK's part.
+ */
+async function emptySendCost(): Promise<bigint> {
+    const samples: bigint[] = [];
+    for (let i = 0; i < 5; i++) samples.push((await send(sender, [])).instructions);
+    return samples.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))[2];
+}
+const emptySend = await emptySendCost();
+record('send of no message (the test canister\'s Candid and call, no message queued)', emptySend, 'median of 5; subtracted below as "CDK\'s part"');
+
 async function measureSends(label: string, note = '40 B message'): Promise<void> {
     const samples: bigint[] = [];
     for (let i = 0; i < 20; i++) samples.push((await send(sender, [payload])).instructions);
     queued += 20;
-    recordSamples(label, samples, note);
+    const median = [...samples].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))[10];
+    recordSamples(label, samples, `${note}; CDK's part (median − send of no message) ${fmt(median - emptySend)}`);
 }
 /** post_upgrade: the test canister logs performance_counter(1) at its end (Azle's module evaluation included). */
 async function measureUpgrade(): Promise<void> {
