@@ -231,7 +231,7 @@ const baselineRows: [string, string, string, string][] = [
     ['SHA-256, one 64-byte block (one call)', fmt(one.ours), fmt(one.library), `${(Number(one.library) / Number(one.ours)).toFixed(1)}×`],
     ['SHA-256, per further block', fmt(perBlock(one.ours, nine.ours)), fmt(perBlock(one.library, nine.library)), `${(Number(perBlock(one.library, nine.library)) / Number(perBlock(one.ours, nine.ours))).toFixed(1)}×`]
 ];
-for (const cost of await baseline('candid')) {
+for (const cost of [...(await baseline('message')), ...(await baseline('candid'))]) {
     baselineRows.push([cost.name, fmt(cost.ours), fmt(cost.library), `${(Number(cost.library) / Number(cost.ours)).toFixed(1)}×`]);
 }
 

@@ -6,10 +6,15 @@
  * - SHA-256: `src/sha256.ts` against `@noble/hashes` (per call and per 64-byte block).
  * - Candid per endpoint: `src/candid_codec.ts` against `IDL.encode`/`IDL.decode` of the same values.
  * - Service messages: the byte templates of `src/protocol/service_messages.ts` against `IDL.encode`.
+ * - A queued message's hashing and CBOR: fixed-layout hashes (`Sha256Layout`: forks, own hashes) against the plain
+ *   `sha256(...)` of the same bytes, and the message encoder against the general `CborWriter`.
  */
 import { IDL, performanceCounter, Principal, query } from 'azle';
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2';
 import { sha256 } from '../../../src/sha256';
+import { CborWriter, encodeWebsocketMessage } from '../../../src/cbor';
+import { forkHash, labeledHash, leafHash } from '../../../src/hash_tree';
+import { GatewayLabels } from '../../../src/queue/message_hashing';
 import {
     decodeGetMessagesArgs,
     decodeWsMessageArgs,
@@ -67,6 +72,44 @@ class Baselines {
     }
 
     /** Candid of each endpoint: our codec vs `IDL.encode`/`IDL.decode` of the same value. */
+    /** What each queued message hashes and encodes, with the CDK's fixed layouts and with the plain calls. */
+    @query([], IDL.Vec(Cost))
+    message(): Cost[] {
+        const left = new Uint8Array(32).fill(1);
+        const right = new Uint8Array(32).fill(2);
+        const forkDomain = new Uint8Array([16, ...new TextEncoder().encode('ic-hashtree-fork')]);
+        const labels = new GatewayLabels(gateway.toText());
+        let nonce = 1000;
+        const message = {
+            client_key: { client_principal: client, client_nonce: 1n },
+            sequence_num: 1234n,
+            timestamp: 1_702_143_738_049_473_644n,
+            is_service_message: false,
+            content: new Uint8Array(IDL.encode([AppMessage], [{ text: 'x'.repeat(32) }]))
+        };
+        // The general writer with the map keys pre-encoded (what the CDK did before).
+        const [kClientKey, kPrincipal, kNonce, kSequence, kTimestamp, kService, kContent] = [
+            'client_key', 'client_principal', 'client_nonce', 'sequence_num', 'timestamp', 'is_service_message', 'content'
+        ].map((key) => new CborWriter(32).textString(key).bytes().slice());
+        const generalCbor = () => {
+            const writer = new CborWriter(256);
+            writer.raw(new Uint8Array([0xd9, 0xd9, 0xf7])).mapHeader(5).raw(kClientKey).mapHeader(2);
+            writer.raw(kPrincipal).byteString(client.toUint8Array()).raw(kNonce).uint(1n);
+            writer.raw(kSequence).uint(message.sequence_num).raw(kTimestamp).uint(message.timestamp);
+            writer.raw(kService).bool(false).raw(kContent).byteString(message.content);
+            return writer.bytes();
+        };
+        return [
+            measure('fork hash (2 blocks): fixed layout vs sha256(ds, left, right)', () => forkHash(left, right), () => sha256(forkDomain, left, right)),
+            measure(
+                'own hash labeled(key, leaf(h)) (3 blocks after the gateway midstate vs 4 plain)',
+                () => labels.ownHash(nonce++, left),
+                () => labeledHash(labels.label(labels.key(nonce++)), leafHash(left))
+            ),
+            measure('message CBOR (48 B content): one exact-size buffer vs CborWriter with pre-encoded keys', () => encodeWebsocketMessage(message), generalCbor)
+        ];
+    }
+
     @query([], IDL.Vec(Cost))
     candid(): Cost[] {
         prepareCandidTemplates();
