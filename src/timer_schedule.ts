@@ -3,10 +3,11 @@
  *
  * The schedule lives in stable memory (`state/schedule.ts`): the start of the last ack round, a round or check in
  * progress and where it continues, and when the keep-alive check is due. One-shot timers only execute it: each timer
- * message runs what is due (ack round, keep-alive check 60 s after it, deletion of removed gateways' messages) until
- * the instruction budget runs out, saves where it stopped, and arms the next timer (0 s while work is left). An
- * upgrade drops pending timers, so `restart()` (from `init`) arms again from the stored schedule: however often the
- * canister is upgraded, acks are due one interval after the previous round, never later.
+ * message runs what is due (the keep-alive check 60 s after an ack round, the next ack round once that check is
+ * done, deletion of removed gateways' messages) until the instruction budget runs out, saves where it stopped, and
+ * arms the next timer (0 s while work is left). An upgrade drops pending timers, so `restart()` (from `init`) arms
+ * again from the stored schedule: however often the canister is upgraded, acks are due one interval after the
+ * previous round, never later (unless that round's keep-alive check is not done by then).
  *
  * Module-level timers break `azle build` (its stub `global_timer_set` returns nothing), so timers are armed from
  * `init` only. In Azle 0.33 `clearTimer` of a pending one-shot timer traps (BorrowMutError), so a re-`init()` disowns
@@ -42,7 +43,14 @@ export class TimerSchedule {
         this.arm(generation, schedule);
     }
 
-    /** One timer message: runs what is due within the budget, saves the schedule, arms the next timer. */
+    /**
+     * One timer message: runs what is due within the budget, saves the schedule, arms the next timer.
+     *
+     * A keep-alive check belongs to the ack round before it: it runs to its end before the next round starts, and
+     * that round waits for a check still to come, so a check that runs late (the canister was stopped, time jumped,
+     * or a round took longer than the interval less 60 s) never sees the next round's acks. The check keeps clients
+     * that answered since their round started (`checkKeepAlive`'s `roundStartedAt`).
+     */
     private run(generation: number): void {
         if (generation !== this.generation) return;
         const { ctx, outOfBudget } = this;
@@ -51,13 +59,28 @@ export class TimerSchedule {
         const now = ctx.env.time();
         const interval = ctx.sendAckIntervalNs();
 
+        if (schedule.keepAliveCheck === null && schedule.keepAliveCheckAt !== null && now >= schedule.keepAliveCheckAt) {
+            schedule.keepAliveCheck = { phase: 'gateways', cursor: undefined };
+            schedule.keepAliveCheckAt = null;
+        }
+        // Each part runs while budget is left, and the first one with work to do in any case (it does at least one
+        // step): every message makes progress, whatever the budget.
+        let worked = false;
+        const mayRun = () => !worked || !outOfBudget();
+        const check = schedule.keepAliveCheck;
+        if (check !== null) {
+            schedule.keepAliveCheck = checkKeepAlive(ctx, outOfBudget, check, schedule.lastAckRoundAt) ?? null;
+            worked = true;
+        }
+
         const ackDue = schedule.lastAckRoundAt + interval;
-        if (schedule.ackRound === null && now >= ackDue) {
+        if (schedule.ackRound === null && !checkPending(schedule) && now >= ackDue) {
             schedule.ackRound = { cursor: undefined };
             // Stay on the interval's grid, unless the canister fell a whole interval behind (stopped, say).
             schedule.lastAckRoundAt = now - ackDue < interval ? ackDue : now;
         }
-        if (schedule.ackRound !== null) {
+        if (schedule.ackRound !== null && mayRun()) {
+            worked = true;
             const cursor = sendAcksToClients(ctx, outOfBudget, schedule.ackRound.cursor);
             if (cursor !== undefined) schedule.ackRound = { cursor };
             else {
@@ -66,13 +89,7 @@ export class TimerSchedule {
             }
         }
 
-        if (schedule.keepAliveCheck === null && schedule.keepAliveCheckAt !== null && now >= schedule.keepAliveCheckAt) {
-            schedule.keepAliveCheck = { phase: 'gateways', cursor: undefined };
-            schedule.keepAliveCheckAt = null;
-        }
-        if (schedule.keepAliveCheck !== null && !outOfBudget()) schedule.keepAliveCheck = checkKeepAlive(ctx, outOfBudget, schedule.keepAliveCheck) ?? null;
-
-        if (!outOfBudget() && ctx.queue.hasReclaims()) {
+        if (ctx.queue.hasReclaims() && mayRun()) {
             const { deleted, left } = ctx.queue.reclaim(outOfBudget);
             ctx.env.log(`${LOG_PREFIX}deleted ${deleted} messages of removed gateways, ${left} left (${performanceCounter(0)} instructions in this message)`);
         }
@@ -81,14 +98,23 @@ export class TimerSchedule {
         this.arm(generation, schedule);
     }
 
-    /** Arms one timer: right away while work is left, else when the next ack round or keep-alive check is due. */
+    /**
+     * Arms one timer: right away while work is left, else when the keep-alive check is due (the next ack round waits
+     * for it), else when the next ack round is due.
+     */
     private arm(generation: number, schedule: Schedule): void {
         const now = this.ctx.env.time();
-        let due = schedule.lastAckRoundAt + this.ctx.sendAckIntervalNs();
-        if (schedule.keepAliveCheckAt !== null && schedule.keepAliveCheckAt < due) due = schedule.keepAliveCheckAt;
+        let due: bigint;
         if (schedule.ackRound !== null || schedule.keepAliveCheck !== null || this.ctx.queue.hasReclaims()) due = now;
+        else if (schedule.keepAliveCheckAt !== null) due = schedule.keepAliveCheckAt;
+        else due = schedule.lastAckRoundAt + this.ctx.sendAckIntervalNs();
         // Azle's timers take whole seconds: round up, so nothing runs before it is due.
         const seconds = due <= now ? 0 : Number((due - now + NANOS_PER_SECOND - 1n) / NANOS_PER_SECOND);
         setTimer(seconds, () => this.run(generation));
     }
+}
+
+/** Whether a keep-alive check is in progress or still to come (the next ack round waits for it). */
+function checkPending(schedule: Schedule): boolean {
+    return schedule.keepAliveCheck !== null || schedule.keepAliveCheckAt !== null;
 }

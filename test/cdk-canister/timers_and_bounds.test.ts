@@ -93,6 +93,60 @@ describe('timers and queue bounds', () => {
         for (const [seq, at] of sentAt) if (now - at > BigInt(ACK_INTERVAL_MS + STEP_MS) * NS_PER_MS) expect(ackedAt.has(seq), `message ${seq}`).toBe(true);
     });
 
+    it('closes only clients that did not answer their ack, when an ack round spans seconds of timer messages and when its keep-alive check runs late', async () => {
+        const rng = new SeededRandom(0x1a7en);
+        const canister = await WsCanister.install();
+        const gateway = rng.principal();
+        const keys = Array.from({ length: 13 }, () => ({ client_principal: rng.principal(), client_nonce: rng.nextU64() }));
+        for (const key of keys) expect(await canister.open(key, gateway)).toEqual({ Ok: null });
+        const [silent, ...answering] = keys;
+        // One ack per timer message: each ack round spans several messages, and (as the clients answer) seconds.
+        await canister.setInstructionBudget(1n);
+        const sequence = new Map(keys.map((key) => [key.client_principal.toText(), 1n]));
+        const ackTimes = new Map<string, bigint[]>(keys.map((key) => [key.client_principal.toText(), []]));
+        const closed: string[] = [];
+        let next = (await pollFrom(canister, gateway, 0n)).next; // the OpenMessages
+        /** A second passes (a replica round: a due timer message runs), then every client but the silent one answers
+         * each ack it got with a keep-alive, as ic-websocket-js does. Each answer is an update call, after which the
+         * replica runs a round at the same time: the next timer message runs too. */
+        async function oneSecond(): Promise<void> {
+            await canister.replica.advanceTime(1_000);
+            const polled = await pollFrom(canister, gateway, next);
+            next = polled.next;
+            for (const message of polled.messages) {
+                const content = serviceContent(message);
+                const client = message.client_key.client_principal.toText();
+                if (content !== undefined && 'CloseMessage' in content) closed.push(client);
+                if (content === undefined || !('AckMessage' in content)) continue;
+                ackTimes.get(client)!.push(message.timestamp);
+                if (client === silent.client_principal.toText()) continue;
+                const seq = sequence.get(client)!;
+                sequence.set(client, seq + 1n);
+                expect(await canister.message(message.client_key, seq, keepAlive(message.sequence_num), true)).toEqual({ Ok: null });
+            }
+        }
+        const everyClientAcked = (times: number) => [...ackTimes.values()].every((acks) => acks.length >= times);
+        /** How long ack round `round` (1-based) took, from its first ack to its last. */
+        const roundSpan = (round: number) => {
+            const times = [...ackTimes.values()].map((acks) => acks[round - 1]);
+            return times.reduce((a, b) => (a > b ? a : b)) - times.reduce((a, b) => (a < b ? a : b));
+        };
+
+        await canister.replica.advanceTime(ACK_INTERVAL_MS - 1_000);
+        for (let i = 0; i < 30 && !everyClientAcked(1); i++) await oneSecond();
+        expect(everyClientAcked(1), 'the first ack round reached every client').toBe(true);
+        // The canister misses that round's keep-alive check and the next ack round (it was stopped, or a test jumps
+        // time): both are due at once. Then a minute of answered acks and the second round's check.
+        await canister.replica.advanceTime(ACK_INTERVAL_MS);
+        for (let i = 0; i < 2 * KEEP_ALIVE_TIMEOUT_MS / 1_000; i++) await oneSecond();
+
+        expect(closed, 'only the client that never answered is closed').toEqual([silent.client_principal.toText()]);
+        expect(roundSpan(2), 'the second ack round took seconds').toBeGreaterThanOrEqual(2_000n * NS_PER_MS);
+        const connected = (await canister.state()).clients.map((client) => client.toText()).sort();
+        expect(connected).toEqual(answering.map((key) => key.client_principal.toText()).sort());
+        for (const key of answering) expect(ackTimes.get(key.client_principal.toText())!.length, 'acked by both rounds').toBeGreaterThanOrEqual(2);
+    });
+
     it('refuses application messages beyond the configured bounds with a clear Err, and still sends acks', async () => {
         const rng = new SeededRandom(0xb0dn);
         const canister = await WsCanister.install();
