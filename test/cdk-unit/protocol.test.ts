@@ -118,6 +118,24 @@ describe('protocol over heap storage', () => {
         expect(closeClient(ctx, late.client_principal)).toEqual({ Ok: null });
     });
 
+    it('with the start of the ack round, keeps a client that answered since then however late the check runs', () => {
+        const { ctx, ic } = createContext();
+        wsOpen(ctx, CLIENT_1, { client_nonce: 11n, gateway_principal: GATEWAY_1 });
+        wsOpen(ctx, CLIENT_2, { client_nonce: 22n, gateway_principal: GATEWAY_1 });
+        ic.now += 300n * SECOND;
+        const roundStartedAt = ic.now;
+        sendAcksToClients(ctx);
+        ic.now += SECOND;
+        expect(clientMessage(ctx, { client_principal: CLIENT_2, client_nonce: 22n }, 1n, keepAlive(2n), true)).toEqual({ Ok: null });
+        ic.now += 600n * SECOND; // the check runs ten minutes late
+        expect(checkKeepAlive(ctx, undefined, undefined, roundStartedAt)).toBeUndefined();
+        expect(ctx.store.clientCount(), 'the client that never answered is closed').toBe(1);
+        expect(closeClient(ctx, CLIENT_1)).toEqual({ Err: `Client with principal ${CLIENT_1.toText()} doesn't have an open connection` });
+        // Upstream's rule alone (last keep-alive older than 60 s) closes the one that answered too.
+        checkKeepAlive(ctx);
+        expect(ctx.store.clientCount()).toBe(0);
+    });
+
     it('splits an ack round and a keep-alive check across messages when the budget runs out', () => {
         const { ctx, ic } = createContext();
         const principals = [CLIENT_1, CLIENT_2, GATEWAY_2];
