@@ -12,20 +12,16 @@ const here = dirname(fileURLToPath(import.meta.url));
 const dist = join(here, 'dist');
 const pkg = JSON.parse(readFileSync(join(here, 'package.json'), 'utf8'));
 
+/** What both bundles share: ESM for Node 20, npm packages left as imports. */
+const NODE_BUNDLE = { bundle: true, format: 'esm', platform: 'node', target: 'node20', packages: 'external', sourcemap: true, metafile: true, logLevel: 'warning' };
+
 rmSync(dist, { recursive: true, force: true });
 const result = await build({
+    ...NODE_BUNDLE,
     // azle-worker runs in its own process (under azle's tsx loader), found next to the chunk that starts it.
     entryPoints: { cli: join(here, 'src', 'cli.ts'), index: join(here, 'src', 'index.ts'), 'azle-worker': join(here, 'src', 'azle-worker.ts') },
     outdir: dist,
-    bundle: true,
-    splitting: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    packages: 'external',
-    sourcemap: true,
-    metafile: true,
-    logLevel: 'warning'
+    splitting: true
 });
 
 // The replica's engine thread (replica/thread/engine-worker.mjs, started as a Worker from
@@ -33,15 +29,8 @@ const result = await build({
 // for the TypeScript sources; bundled, there are none, so its `register` is a no-op here.
 const engineWorker = await build({
     entryPoints: [join(here, '..', 'replica', 'thread', 'engine-worker.mjs')],
+    ...NODE_BUNDLE,
     outfile: join(dist, 'engine-worker.mjs'),
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    packages: 'external',
-    sourcemap: true,
-    metafile: true,
-    logLevel: 'warning',
     plugins: [
         {
             name: 'no tsx in the bundle',

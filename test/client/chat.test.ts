@@ -11,11 +11,10 @@ let network: ChatNetwork;
 let gateway: Gateway;
 
 beforeAll(async () => {
-    network = await startChatNetwork();
-    gateway = await startGateway({ icUrl: network.url, port: 0, logLevel: 'error' });
+    network = await startChatNetwork({ gatewayLogLevel: 'error' });
+    gateway = network.gateway;
 });
 afterAll(async () => {
-    await gateway?.close();
     await network?.close();
 });
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startGateway, type Gateway } from '../../gateway/index.ts';
+import type { Gateway } from '../../gateway/index.ts';
 import { PROJECT_ROOT } from '../../replica/build.ts';
 import { startChatNetwork, type ChatNetwork } from '../e2e/support/chat-network.ts';
 
@@ -18,11 +18,10 @@ let network: ChatNetwork;
 let gateway: Gateway;
 
 beforeAll(async () => {
-    network = await startChatNetwork();
-    gateway = await startGateway({ icUrl: network.url, port: 0, logLevel: 'error' });
+    network = await startChatNetwork({ gatewayLogLevel: 'error' });
+    gateway = network.gateway;
 });
 afterAll(async () => {
-    await gateway?.close();
     await network?.close();
     rmSync(project, { recursive: true, force: true });
 });

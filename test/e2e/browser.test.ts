@@ -35,7 +35,7 @@ let profile: string;
 
 beforeAll(async () => {
     network = await startChatNetwork();
-    gateway = await startGateway({ icUrl: network.url, port: 0, logLevel: 'warn' });
+    gateway = network.gateway;
     // As `npm start` serves it: the bundle built, the folder served by ic-websocket dev's page server (/api proxied).
     await buildPage();
     page = await servePage({ dir: WEB, port: 0, icUrl: network.url, config: { gatewayUrl: gateway.url, canisters: { chat: network.canisterId } } });
@@ -48,7 +48,6 @@ afterAll(async () => {
     await browser?.close();
     if (profile) rmSync(profile, { recursive: true, force: true });
     await page?.close();
-    await gateway?.close();
     await network?.close();
 });
 

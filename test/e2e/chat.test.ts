@@ -6,7 +6,7 @@ import { Ed25519KeyIdentity } from '@dfinity/identity';
 import { Principal } from '@dfinity/principal';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { createLogger, startGateway, type Gateway } from '../../gateway/index.ts';
+import { createLogger, type Gateway } from '../../gateway/index.ts';
 import { ChatClient, type ChatMessage } from './support/chat-client.ts';
 import { startChatNetwork, type ChatNetwork } from './support/chat-network.ts';
 
@@ -17,20 +17,19 @@ const gatewayLog: string[] = [];
 const printErrors = createLogger('error');
 
 beforeAll(async () => {
-    network = await startChatNetwork();
-    gateway = await startGateway({
-        icUrl: network.url,
-        port: 0,
-        logger: {
-            debug: (line) => gatewayLog.push(line),
-            info: (line) => gatewayLog.push(line),
-            warn: (line) => gatewayLog.push(line),
-            error: (line) => (gatewayLog.push(line), printErrors.error(line))
+    network = await startChatNetwork({
+        gateway: {
+            logger: {
+                debug: (line) => gatewayLog.push(line),
+                info: (line) => gatewayLog.push(line),
+                warn: (line) => gatewayLog.push(line),
+                error: (line) => (gatewayLog.push(line), printErrors.error(line))
+            }
         }
     });
+    gateway = network.gateway;
 });
 afterAll(async () => {
-    await gateway?.close();
     await network?.close();
 });
 
