@@ -50,6 +50,10 @@ export interface GatewayStatus {
     icUrl: string;
     uptimeSeconds: number;
     clients: number;
+    /** Open WebSocket connections, including ones not registered with a canister yet (bounded by `maxClients`). */
+    connections: number;
+    /** Connections closed at once because `maxClients` were open. */
+    refusedConnections: number;
     canisters: CanisterStatus[];
     /** Client frames waiting for relay across all clients, their bytes and peak, clients not being read. */
     relays: RelayBudgetStatus;
@@ -87,7 +91,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         maxFramesPerSecond: options.maxFramesPerSecond,
         maxTotalPendingRelayBytes: options.maxTotalPendingRelayBytes,
         maxHoldMs: options.maxHoldMs,
-        maxUnsentBytes: options.maxUnsentBytes
+        maxUnsentBytes: options.maxUnsentBytes,
+        maxClients: options.maxClients
     });
     const budget = new RelayBudget(limits.maxTotalPendingRelayBytes);
     const pollingIntervalMs = options.pollingIntervalMs ?? 100;
@@ -128,6 +133,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
             icUrl: options.icUrl,
             uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
             clients: canisters.reduce((sum, entry) => sum + entry.clients, 0),
+            connections: sockets.clients.size,
+            refusedConnections,
             canisters,
             relays: budget.status(),
             limits
@@ -137,7 +144,15 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const server = createServer((request, response) => answerHttp(request, response, status, log));
     // maxPayload: ws refuses a bigger frame from its header (1009), before buffering it.
     const sockets = new WebSocketServer({ server, maxPayload: limits.maxFrameBytes });
+    let refusedConnections = 0;
     sockets.on('connection', (socket, request) => {
+        // `sockets.clients` already holds this socket; the ones closing still count (their buffers are not freed yet).
+        if (sockets.clients.size > limits.maxClients) {
+            refusedConnections++;
+            log.warn(`refused a connection from ${request.socket.remoteAddress}: ${limits.maxClients} clients already (maxClients)`);
+            socket.close(CloseCode.GatewayFull, `gateway full: ${limits.maxClients} clients, try again later`);
+            return;
+        }
         const session = new ClientSession(socket, context, nextSessionId++);
         log.debug(`client #${session.id} connected from ${request.socket.remoteAddress}`);
         session.start();

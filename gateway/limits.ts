@@ -44,6 +44,12 @@ export interface ClientLimits {
      * the client with 1008. Default 32 MiB.
      */
     maxUnsentBytes: number;
+    /**
+     * Open client connections the gateway accepts, across canisters (each one holds a socket, a session and its
+     * buffers, so this bounds the gateway's memory with the per-client limits above). A connection over it is
+     * closed at once, before the handshake, with 1013 `gateway full: N clients, try again later`. Default 10,000.
+     */
+    maxClients: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<ClientLimits> = Object.freeze({
@@ -53,7 +59,8 @@ export const DEFAULT_LIMITS: Readonly<ClientLimits> = Object.freeze({
     maxFramesPerSecond: 100,
     maxTotalPendingRelayBytes: 64 * 1024 * 1024,
     maxHoldMs: 5 * 60 * 1000,
-    maxUnsentBytes: 32 * 1024 * 1024
+    maxUnsentBytes: 32 * 1024 * 1024,
+    maxClients: 10_000
 });
 
 /**

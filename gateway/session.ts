@@ -37,6 +37,8 @@ export const CloseCode = {
      * reason, or a held call waited too long (RFC 6455 "service restart": reconnect once it runs again).
      */
     CanisterStopped: 1012,
+    /** The gateway already holds `maxClients` connections (RFC 6455 "try again later"): closed before the handshake. */
+    GatewayFull: 1013,
     /** The gateway is shutting down. */
     GoingAway: 1001
 } as const;

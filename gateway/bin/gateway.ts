@@ -18,7 +18,8 @@ const LIMIT_FLAGS: [flag: string, option: keyof ClientLimits, meaning: string][]
     ['max-frames-per-second', 'maxFramesPerSecond', 'frames per second per client, bursts of one second (over: 1008)'],
     ['max-total-pending-relay-bytes', 'maxTotalPendingRelayBytes', 'bytes waiting for relay across clients before reading pauses'],
     ['max-hold-ms', 'maxHoldMs', 'longest hold of a frame while its canister is stopped (then: 1012)'],
-    ['max-unsent-bytes', 'maxUnsentBytes', 'canister messages queued for a client that does not read (over: 1008)']
+    ['max-unsent-bytes', 'maxUnsentBytes', 'canister messages queued for a client that does not read (over: 1008)'],
+    ['max-clients', 'maxClients', 'open client connections; one more is closed at once (1013)']
 ];
 
 /** How the user started it: `ic-websocket gateway` (dev/src/cli.ts sets argv[1] so) or this file directly. */

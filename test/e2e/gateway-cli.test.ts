@@ -38,7 +38,7 @@ describe('gateway command line', () => {
 
     it('passes its limit flags to the gateway, as /health shows', async () => {
         const flags = ['--max-frame-bytes', '1000000', '--max-pending-relays', '8', '--max-pending-relay-bytes', '4000000', '--max-frames-per-second', '7',
-            '--max-total-pending-relay-bytes', '9000000', '--max-hold-ms', '60000', '--max-unsent-bytes', '5000000'];
+            '--max-total-pending-relay-bytes', '9000000', '--max-hold-ms', '60000', '--max-unsent-bytes', '5000000', '--max-clients', '300'];
         const child = spawn(process.execPath, ['--import', 'tsx', 'gateway/bin/gateway.ts', '--ic-url', 'http://127.0.0.1:9', '--root-key', '00'.repeat(133), '--port', '0', ...flags], { cwd: ROOT });
         try {
             const url = await new Promise<string>((resolve, reject) => {
@@ -58,7 +58,8 @@ describe('gateway command line', () => {
                 maxFramesPerSecond: 7,
                 maxTotalPendingRelayBytes: 9_000_000,
                 maxHoldMs: 60_000,
-                maxUnsentBytes: 5_000_000
+                maxUnsentBytes: 5_000_000,
+                maxClients: 300
             });
         } finally {
             child.kill();

@@ -2,7 +2,7 @@
 // refuses, frames held for a stopped canister, tiny frames in bulk and a fast sender are each bounded or closed with
 // a code and a reason, while a well-behaved ic-websocket-js client of the same gateway keeps chatting. What the
 // gateway holds is read from its own health endpoint (`relays`: frames and bytes waiting for relay, their peak).
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import type { Gateway, GatewayOptions, GatewayStatus } from '../../gateway/index.ts';
 import { buildCanister } from '../../replica/index.ts';
 import { ChatClient, type ChatMessage } from './support/chat-client.ts';
@@ -162,4 +162,26 @@ it('closes a client sending faster than the frame rate, with 1008 and the rate; 
     await roundTrip(calm, 'calm and steady');
     expectUntroubled(calm);
     calm.close();
+});
+
+it('closes a connection over maxClients at once with 1013 and the limit; a slot freed by a leaving client is taken again', async () => {
+    const gateway = await gatewayWith({ maxClients: 2 });
+    const first = await member(gateway, 'first');
+    const second = await member(gateway, 'second');
+    // The third connection is refused before the handshake: the raw client sees the close, not a handshake.
+    await expect(RawGatewayClient.open(gateway.url, network.canisterId)).rejects.toThrow('closed before the handshake: 1013 gateway full: 2 clients, try again later');
+    const full = await health(gateway);
+    expect(full).toMatchObject({ clients: 2, refusedConnections: 1, limits: { maxClients: 2 } });
+    await roundTrip(first, 'still here while full');
+    expectUntroubled(first);
+
+    second.close();
+    await second.closed();
+    await vi.waitFor(async () => expect((await health(gateway)).connections).toBe(1), { timeout: 10_000, interval: 50 });
+    const third = await member(gateway, 'third');
+    await roundTrip(third, 'took the freed slot');
+    expectUntroubled(third);
+    expect((await health(gateway)).refusedConnections).toBe(1);
+    first.close();
+    third.close();
 });
