@@ -9,7 +9,7 @@
  *   IDL.encode/IDL.decode, measured inside a canister.
  *
  * Figures include Azle's per-call overhead (Candid decoding, QuickJS entry), which is what a canister pays.
- * Run: node --import tsx bench/cdk.ts [--big]
+ * Run: node --import tsx bench/cdk.ts [--big]; `--broadcast N` measures only a broadcast to N clients (on a fresh gateway).
  */
 import { IDL } from '@dfinity/candid';
 import { Principal } from '@dfinity/principal';
@@ -79,6 +79,45 @@ function recordSamples(what: string, samples: bigint[], note: string): void {
     const max = sorted[sorted.length - 1];
     const deviation = Math.max(Number(median - min), Number(max - median)) / Number(median);
     record(what, mean, `${note}; median ${fmt(median)}, ${fmt(min)}–${fmt(max)} (±${(deviation * 100).toFixed(0)}% of median)`);
+}
+
+// Broadcast to 100, 1,000 (and 10,000) clients, each on a fresh gateway's queue.
+const StateIdl = IDL.Record({ clients: IDL.Vec(IDL.Principal), gateways: IDL.Vec(IDL.Tuple(IDL.Principal, IDL.Nat32, IDL.Nat32)), events: IDL.Vec(IDL.Text) });
+/** Messages queued for `gateway`, from the test canister's hidden introspection query. */
+async function queueDepth(gateway: Principal): Promise<number> {
+    const { reply } = await replica.query(canister, 'test_state', new Uint8Array(IDL.encode([], [])));
+    const state = IDL.decode([StateIdl], reply)[0] as unknown as { gateways: [Principal, number, number][] };
+    return state.gateways.find(([g]) => g.toText() === gateway.toText())?.[2] ?? 0;
+}
+
+async function measureBroadcast(clients: number): Promise<void> {
+    const gateway = nextPrincipal();
+    for (let i = 0; i < clients; i++) await open(nextPrincipal(), gateway);
+    // Everyone connected so far receives it (including earlier benches' clients), so divide by the actual count.
+    const result = await update('test_broadcast', [IDL.Text], ['x'.repeat(32)]);
+    const { sent, deferred } = result.value as { sent: number; deferred: number };
+    const note = deferred === 0 ? `total ${fmt(result.instructions)}` : `call: ${fmt(result.instructions)} for ${fmt(sent)}; ${fmt(deferred)} deferred to timers`;
+    record(`broadcast to ${fmt(sent + deferred)} clients, per recipient in the call`, result.instructions / BigInt(sent), note);
+    if (deferred > 0) {
+        let rounds = 0;
+        while (rounds < 20 && (await queueDepth(gateway)) < 2 * clients) {
+            await replica.tick();
+            rounds++;
+        }
+        console.error(`  deferred recipients served after ${rounds} round(s)`);
+        rows.push([`  … remaining ${fmt(deferred)} recipients`, '—', `served by timer messages within ${rounds} round(s)`]);
+    }
+}
+// `--broadcast N`: only a broadcast to N clients on a fresh gateway (what --big measures at 10,000, without the
+// rest of the --big run).
+const broadcastOnly = process.argv.includes('--broadcast') ? Number(process.argv[process.argv.indexOf('--broadcast') + 1]) : undefined;
+if (broadcastOnly !== undefined) {
+    if (!Number.isInteger(broadcastOnly) || broadcastOnly < 1) throw new Error('--broadcast needs a number of clients');
+    await measureBroadcast(broadcastOnly);
+    console.log('| operation | IC instructions | notes |');
+    console.log('|---|---:|---|');
+    for (const [what, count, note] of rows) console.log(`| ${what} | ${count} | ${note} |`);
+    process.exit(0);
 }
 
 // ws_open and ws_message over 20 fresh clients on one gateway, after a first client that registers the gateway
@@ -165,33 +204,6 @@ await replica.advanceTime(ACK_INTERVAL_MS + 1); // the ack round runs (and delet
 queued += 22; // one ack per client
 await measureSends(`send deleting 5 expired messages, ${big ? '100k' : '10k'} queued`, 'each call queues 1 and deletes 5');
 
-// Broadcast to 100, 1,000 (and 10,000) clients, each on a fresh gateway's queue.
-const StateIdl = IDL.Record({ clients: IDL.Vec(IDL.Principal), gateways: IDL.Vec(IDL.Tuple(IDL.Principal, IDL.Nat32, IDL.Nat32)), events: IDL.Vec(IDL.Text) });
-/** Messages queued for `gateway`, from the test canister's hidden introspection query. */
-async function queueDepth(gateway: Principal): Promise<number> {
-    const { reply } = await replica.query(canister, 'test_state', new Uint8Array(IDL.encode([], [])));
-    const state = IDL.decode([StateIdl], reply)[0] as unknown as { gateways: [Principal, number, number][] };
-    return state.gateways.find(([g]) => g.toText() === gateway.toText())?.[2] ?? 0;
-}
-
-async function measureBroadcast(clients: number): Promise<void> {
-    const gateway = nextPrincipal();
-    for (let i = 0; i < clients; i++) await open(nextPrincipal(), gateway);
-    // Everyone connected so far receives it (including earlier benches' clients), so divide by the actual count.
-    const result = await update('test_broadcast', [IDL.Text], ['x'.repeat(32)]);
-    const { sent, deferred } = result.value as { sent: number; deferred: number };
-    const note = deferred === 0 ? `total ${fmt(result.instructions)}` : `call: ${fmt(result.instructions)} for ${fmt(sent)}; ${fmt(deferred)} deferred to timers`;
-    record(`broadcast to ${fmt(sent + deferred)} clients, per recipient in the call`, result.instructions / BigInt(sent), note);
-    if (deferred > 0) {
-        let rounds = 0;
-        while (rounds < 20 && (await queueDepth(gateway)) < 2 * clients) {
-            await replica.tick();
-            rounds++;
-        }
-        console.error(`  deferred recipients served after ${rounds} round(s)`);
-        rows.push([`  … remaining ${fmt(deferred)} recipients`, '—', `served by timer messages within ${rounds} round(s)`]);
-    }
-}
 await measureBroadcast(78); // + the 22 already connected = 100
 await measureBroadcast(900);
 if (big) await measureBroadcast(9_000);

@@ -22,6 +22,7 @@ export function addClient(ctx: WsContext, key: ClientKey, gateway: Principal): v
     });
     ctx.store.setCurrentNonce(key.client_principal, key.client_nonce);
     incrementGatewayClients(ctx, gateway);
+    ctx.onClientRegistered?.(key);
 }
 
 /**

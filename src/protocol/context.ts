@@ -7,6 +7,7 @@ import type { Principal } from '@dfinity/principal';
 import { NANOS_PER_MILLI } from '../constants';
 import type { CertifiedQueue } from '../queue/certified_queue';
 import type { WsStore } from '../state/store';
+import type { ClientKey } from '../types';
 
 /** The IC system API the protocol needs. */
 export interface WsEnvironment {
@@ -48,6 +49,12 @@ export class WsContext {
         public params: WsParams,
         public callbacks: WsCallbacks = {}
     ) {}
+
+    /**
+     * Called when a client is registered (`ws_open`): pending broadcasts to everyone (`../broadcasts.ts`) record it
+     * as a newcomer to skip. Unset in the unit tests' contexts.
+     */
+    onClientRegistered: ((key: ClientKey) => void) | undefined;
 
     /** Ack interval in nanoseconds. */
     sendAckIntervalNs(): bigint {

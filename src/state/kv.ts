@@ -11,8 +11,11 @@ export interface KvMap {
     remove(key: Uint8Array): void;
     /** Every entry, in ascending byte order of the keys. O(n): only for timers and wipe. */
     items(): [Uint8Array, Uint8Array][];
-    /** Every key, in ascending byte order (values are not copied out). O(n): only for broadcasts to everyone. */
-    keys(): Uint8Array[];
+    /**
+     * Keys in ascending byte order (values are not copied out): all of them, or up to `count` from position `start`
+     * (a StableBTreeMap skips the first `start` entries one by one, in Rust).
+     */
+    keys(start?: number, count?: number): Uint8Array[];
     /**
      * Up to `count` entries from position `start` in key order. A StableBTreeMap skips the first `start` entries
      * one by one (in Rust, without copying them to JS).
@@ -48,8 +51,8 @@ export class MemoryKvMap implements KvMap {
             .map(([, [key, value]]) => [key.slice(), value.slice()]);
     }
 
-    keys(): Uint8Array[] {
-        return this.items().map(([key]) => key);
+    keys(start = 0, count = Infinity): Uint8Array[] {
+        return this.items().slice(start, start + count).map(([key]) => key);
     }
 
     page(start: number, count: number): [Uint8Array, Uint8Array][] {

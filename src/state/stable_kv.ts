@@ -56,8 +56,8 @@ export class StableKvMap implements KvMap {
         return this.map.items();
     }
 
-    keys(): Uint8Array[] {
-        return this.map.keys();
+    keys(start?: number, count?: number): Uint8Array[] {
+        return this.map.keys(start, count);
     }
 
     page(start: number, count: number): [Uint8Array, Uint8Array][] {

@@ -57,6 +57,22 @@ export class WsStore {
         });
     }
 
+    /**
+     * Up to `count` client keys after `cursor` (see `scan.ts`), with their map key bytes and the cursor after each
+     * (records are not decoded).
+     */
+    clientKeysPage(cursor: ScanCursor | undefined, count: number): { key: ClientKey; bytes: Uint8Array; cursor: ScanCursor }[] {
+        return scanPage(this.maps.clients, cursor, count).map((entry) => {
+            const [client_principal, client_nonce] = decodePrincipalAndU64Key(entry.key);
+            return { key: { client_principal, client_nonce }, bytes: entry.key, cursor: entry.cursor };
+        });
+    }
+
+    /** The map key bytes of a client (for pending broadcasts' newcomers). */
+    clientMapKey(key: ClientKey): Uint8Array {
+        return this.clientKeyBytes(key);
+    }
+
     /** Up to `count` gateway registrations after `cursor`. */
     gatewaysPage(cursor: ScanCursor | undefined, count: number): { gateway: Principal; record: GatewayRecord; cursor: ScanCursor }[] {
         return scanPage(this.maps.gateways, cursor, count).map((entry) => ({
@@ -84,17 +100,9 @@ export class WsStore {
         });
     }
 
-    /** The principal of every connected client, in key byte order (no record decoding). */
+    /** The principal of every connected client, in key byte order (no record decoding). O(n): introspection only. */
     allClientPrincipals(): Principal[] {
-        return this.allClientKeys().map((key) => key.client_principal);
-    }
-
-    /** The key of every connected client (one per principal), in byte order. */
-    allClientKeys(): ClientKey[] {
-        return this.maps.clients.keys().map((key) => {
-            const [client_principal, client_nonce] = decodePrincipalAndU64Key(key);
-            return { client_principal, client_nonce };
-        });
+        return this.maps.clients.keys().map((key) => decodePrincipalAndU64Key(key)[0]);
     }
 
     clientCount(): number {
