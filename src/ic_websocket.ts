@@ -28,6 +28,7 @@ import { wsGetMessages } from './protocol/ws_get_messages';
 import { wsMessage } from './protocol/ws_message';
 import { wsOpen } from './protocol/ws_open';
 import { CertifiedQueue } from './queue/certified_queue';
+import { handlerPrincipal } from './principal_text';
 import { PendingBroadcasts } from './state/pending_broadcasts';
 import { StableKvMap } from './state/stable_kv';
 import { WsStore } from './state/store';
@@ -409,14 +410,15 @@ export class IcWebSocket<T> {
         const { onOpen, onMessage, onClose } = options;
         const appMessage = options.appMessage;
         return {
-            onOpen: onOpen && ((clientPrincipal) => onOpen({ clientPrincipal })),
-            onClose: onClose && ((clientPrincipal) => onClose({ clientPrincipal })),
+            // Handlers get principals with a cheap `toText()` (principal_text.ts: ~0.8M instructions less per call).
+            onOpen: onOpen && ((clientPrincipal) => onOpen({ clientPrincipal: handlerPrincipal(clientPrincipal) })),
+            onClose: onClose && ((clientPrincipal) => onClose({ clientPrincipal: handlerPrincipal(clientPrincipal) })),
             onMessage:
                 onMessage &&
                 ((clientPrincipal, bytes) => {
                     let decoded: { value: T } | undefined;
                     onMessage({
-                        clientPrincipal,
+                        clientPrincipal: handlerPrincipal(clientPrincipal),
                         bytes,
                         get message(): T {
                             decoded ??= { value: decodeAppMessage(appMessage, bytes) as T };

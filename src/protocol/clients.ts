@@ -3,26 +3,35 @@
  */
 import type { Principal } from '@dfinity/principal';
 import { INITIAL_CANISTER_SEQUENCE_NUM, INITIAL_CLIENT_SEQUENCE_NUM, LOG_PREFIX } from '../constants';
+import { isErr, type WsResult } from '../errors';
 import { clientKeyToText } from '../keys';
+import type { ClientRecord } from '../state/records';
 import type { ClientKey, CloseMessageReason } from '../types';
 import type { WsContext } from './context';
 import { decrementGatewayClients, incrementGatewayClients } from './gateways';
-import { queueMessage } from './outgoing';
+import { queueForClient, queueMessage } from './outgoing';
 import { closeMessage } from './service_messages';
 
-/** Registers `key` on `gateway`: client record, current key of the principal, gateway client count. */
-export function addClient(ctx: WsContext, key: ClientKey, gateway: Principal): void {
-    ctx.store.putClient(key, {
+/**
+ * Registers `key` on `gateway` (client record, current key of the principal, gateway client count) with its first
+ * message, the OpenMessage `openMessage`, queued. The new record is written once, with the message counted
+ * (writing it before queueing and reading it back cost ~0.2M instructions more per `ws_open`, bench/RESULTS.md).
+ */
+export function addClient(ctx: WsContext, key: ClientKey, gateway: Principal, openMessage: Uint8Array): WsResult {
+    const record: ClientRecord = {
         gateway,
         lastKeepAliveTimestamp: ctx.env.time(),
         nextIncomingSequenceNum: INITIAL_CLIENT_SEQUENCE_NUM,
         lastOutgoingSequenceNum: INITIAL_CANISTER_SEQUENCE_NUM,
         waitingForKeepAlive: false,
         queuedMessages: 0
-    });
+    };
     ctx.store.setCurrentNonce(key.client_principal, key.client_nonce);
     incrementGatewayClients(ctx, gateway);
     ctx.onClientRegistered?.(key);
+    const queued = queueForClient(ctx, key, record, openMessage, { isServiceMessage: true });
+    if (isErr(queued)) ctx.store.putClient(key, record); // registered even so (the caller returns the Err)
+    return queued;
 }
 
 /**

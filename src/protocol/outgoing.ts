@@ -20,6 +20,14 @@ export type QueueOptions = { isServiceMessage: boolean; markWaitingForKeepAlive?
 export function queueMessage(ctx: WsContext, key: ClientKey, content: Uint8Array, options: QueueOptions): WsResult {
     const client = ctx.store.getClient(key);
     if (client === undefined) return err(WsError.clientKeyNotConnected(clientKeyToText(key)));
+    return queueForClient(ctx, key, client, content, options);
+}
+
+/**
+ * {@link queueMessage} for a client whose current record the caller holds (`ws_open`'s new client): the record is
+ * updated and written once, when the message is queued or refused for a full queue; not on the other errors.
+ */
+export function queueForClient(ctx: WsContext, key: ClientKey, client: ClientRecord, content: Uint8Array, options: QueueOptions): WsResult {
     if (!ctx.queue.hasGateway(client.gateway)) return err(WsError.gatewayNotRegistered(client.gateway.toText()));
     if (content.length > ctx.params.maxReplyMessagesBytes) {
         return err(WsError.messageTooLarge(content.length, ctx.params.maxReplyMessagesBytes));

@@ -5,7 +5,6 @@ import { clientKeyToText } from '../keys';
 import type { CanisterWsOpenArguments, ClientKey } from '../types';
 import { addClient, currentClientKey, removeClient } from './clients';
 import type { WsContext } from './context';
-import { queueMessage } from './outgoing';
 import { openMessage } from './service_messages';
 
 /**
@@ -24,9 +23,7 @@ function open(ctx: WsContext, caller: Principal, args: CanisterWsOpenArguments):
 
     const previous = currentClientKey(ctx, caller);
     if (previous !== undefined) removeClient(ctx, previous);
-    addClient(ctx, key, args.gateway_principal);
-
-    const queued = queueMessage(ctx, key, openMessage(key), { isServiceMessage: true });
+    const queued = addClient(ctx, key, args.gateway_principal, openMessage(key));
     if (isErr(queued)) return queued;
     ctx.callbacks.onOpen?.(caller);
     return OK;
