@@ -25,6 +25,18 @@ export function scanPage(map: KvMap, cursor: ScanCursor | undefined, count: numb
     return map.page(start, count).map(([key, value], i) => ({ key, value, cursor: { after: key, position: start + i + 1 } }));
 }
 
+/**
+ * Up to `count` keys after `cursor` (from the first key without one), values not read, and the position of the
+ * first of them: the cursor after `keys[i]` is `{ after: keys[i], position: start + i + 1 }`.
+ *
+ * @example
+ * const { keys, start } = scanKeys(map, cursor, 1_024);
+ */
+export function scanKeys(map: KvMap, cursor: ScanCursor | undefined, count: number): { keys: Uint8Array[]; start: number } {
+    const start = cursor === undefined ? 0 : positionAfter(map, cursor.after, cursor.position);
+    return { keys: map.keys(start, count), start };
+}
+
 /** The position of the first key greater than `after`, searched from `hint`. */
 function positionAfter(map: KvMap, after: Uint8Array, hint: number): number {
     const length = map.len();

@@ -15,7 +15,7 @@ import type { KvMap } from './kv';
 import { readU64, u64ToBytes } from '../bytes';
 import { clientKeyBytes, decodePrincipalAndU64Key, decodePrincipalKey, isStorablePrincipal, principalKeyBytes } from '../keys';
 import { decodeClientRecord, decodeGatewayRecord, encodeClientRecord, encodeGatewayRecord, type ClientRecord, type GatewayRecord } from './records';
-import { scanPage, type ScanCursor } from './scan';
+import { scanKeys, scanPage, type ScanCursor } from './scan';
 import { decodeSchedule, encodeSchedule, SCHEDULE_KEY, type Schedule } from './schedule';
 
 /** The maps of the store. */
@@ -58,14 +58,17 @@ export class WsStore {
     }
 
     /**
-     * Up to `count` client keys after `cursor` (see `scan.ts`), with their map key bytes and the cursor after each
-     * (records are not decoded).
+     * Up to `count` client map keys after `cursor` and the position of the first (see `scanKeys`): no records are
+     * read, no key is decoded ({@link WsStore.decodeClientMapKey} does it for the ones used).
      */
-    clientKeysPage(cursor: ScanCursor | undefined, count: number): { key: ClientKey; bytes: Uint8Array; cursor: ScanCursor }[] {
-        return scanPage(this.maps.clients, cursor, count).map((entry) => {
-            const [client_principal, client_nonce] = decodePrincipalAndU64Key(entry.key);
-            return { key: { client_principal, client_nonce }, bytes: entry.key, cursor: entry.cursor };
-        });
+    clientMapKeysPage(cursor: ScanCursor | undefined, count: number): { keys: Uint8Array[]; start: number } {
+        return scanKeys(this.maps.clients, cursor, count);
+    }
+
+    /** The client key of a clients-map key. */
+    decodeClientMapKey(bytes: Uint8Array): ClientKey {
+        const [client_principal, client_nonce] = decodePrincipalAndU64Key(bytes);
+        return { client_principal, client_nonce };
     }
 
     /** The map key bytes of a client (for pending broadcasts' newcomers). */
