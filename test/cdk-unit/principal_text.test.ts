@@ -26,6 +26,8 @@ describe('principal text', () => {
             expect(principalText(bytes)).toBe(Principal.fromUint8Array(bytes).toText());
         }
         expect(principalText(Principal.anonymous().toUint8Array())).toBe('2vxsx-fae');
+        const long = bytesOf(7, 40); // not a principal the IC issues: the library's text
+        expect(principalText(long)).toBe(Principal.fromUint8Array(long).toText());
     });
 
     it('hands out a Principal equal to the original, with the same text', () => {

@@ -6,6 +6,7 @@
  * - SHA-256: `src/sha256.ts` against `@noble/hashes` (per call and per 64-byte block).
  * - Candid per endpoint: `src/candid_codec.ts` against `IDL.encode`/`IDL.decode` of the same values.
  * - Service messages: the byte templates of `src/protocol/service_messages.ts` against `IDL.encode`.
+ * - Principal text: `src/principal_text.ts` (what handlers' principals use) against `Principal.toText()`.
  * - A queued message's hashing and CBOR: fixed-layout hashes (`Sha256Layout`: forks, own hashes) against the plain
  *   `sha256(...)` of the same bytes, and the message encoder against the general `CborWriter`.
  */
@@ -23,6 +24,7 @@ import {
     encodeWsResult,
     prepareCandidTemplates
 } from '../../../src/candid_codec';
+import { principalText } from '../../../src/principal_text';
 import { ackMessage, encodeServiceMessage } from '../../../src/protocol/service_messages';
 import {
     CanisterWsGetMessagesArgumentsIdl,
@@ -124,6 +126,7 @@ class Baselines {
             measure('ws_get_messages arguments, decode', () => decodeGetMessagesArgs(pollArgs), () => IDL.decode([CanisterWsGetMessagesArgumentsIdl], pollArgs)),
             measure('result (Ok), encode', () => encodeWsResult({ Ok: null }), () => IDL.encode([WsResultIdl], [{ Ok: null }])),
             measure('ws_get_messages reply, 50 messages, encode', () => encodeGetMessagesReply(poll50), () => IDL.encode([CanisterWsGetMessagesResultIdl], [{ Ok: poll50 }])),
+            measure('principal text (29 bytes): principalText vs Principal.toText', () => principalText(client.toUint8Array()), () => client.toText()),
             measure('service message (AckMessage), encode', () => ackMessage(42n), () => encodeServiceMessage({ AckMessage: { last_incoming_sequence_num: 42n } }))
         ];
     }
