@@ -35,7 +35,8 @@ import { WsStore } from './state/store';
 import { TimerSchedule } from './timer_schedule';
 
 /**
- * Argument of `onOpen`: the client that connected.
+ * Argument of `onOpen`: the client that connected. Handlers' `clientPrincipal` (here, in `onMessage` and `onClose`)
+ * is a `Principal` whose `toText()` costs ~0.2M instructions instead of ~0.8M, computed once.
  *
  * @example
  * const onOpen = ({ clientPrincipal }: OnOpenArgs) => ws.send(clientPrincipal, { text: 'welcome' });
@@ -289,7 +290,8 @@ export class IcWebSocket<T> {
     }
 
     /**
-     * Sends one message to many clients (default: all connected), encoding it once and certifying once.
+     * Sends one message to many clients (default: every client connected now; clients that connect while it is still
+     * being served do not get it), encoding it once and certifying once.
      *
      * A broadcast never exceeds the instruction limit: once the current message has used
      * its instruction budget (`instructionBudget`, default {@link DEFAULT_INSTRUCTION_BUDGET}), the remaining recipients (`deferred` in the result) are
