@@ -11,22 +11,28 @@
 import { Principal } from '@dfinity/principal';
 
 /** ASCII codes of the base32 alphabet (`a`–`z`, `2`–`7`). */
-const CODES = Uint8Array.from('abcdefghijklmnopqrstuvwxyz234567', (c) => c.charCodeAt(0));
+const CODES = new Uint8Array([97, 98, 99, 100, 101, 102, 103, 104, 105, 106, 107, 108, 109, 110, 111, 112, 113, 114, 115, 116, 117, 118, 119, 120, 121, 122, 50, 51, 52, 53, 54, 55]);
 
-const CRC_TABLE = (() => {
+/**
+ * CRC-32 table, where character `p` of the base32 text goes (after every 5 characters a dash, whose slots are never
+ * written), and the text's ASCII codes with the dashes pre-filled (29-byte principal: 53 characters and 10 dashes).
+ * Built on first use: building the table costs ~6M instructions, which every `post_upgrade` would pay at module load.
+ */
+let CRC_TABLE: Int32Array | undefined;
+let OUTPUT_INDEX: Uint8Array;
+let output: Uint8Array;
+
+function prepareTables(): Int32Array {
     const table = new Int32Array(256);
     for (let n = 0; n < 256; n++) {
         let c = n;
         for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
         table[n] = c;
     }
-    return table;
-})();
-
-/** Where character `p` of the base32 text goes: after every 5 characters a dash (whose slots are never written). */
-const OUTPUT_INDEX = Uint8Array.from({ length: 64 }, (_, p) => p + Math.floor(p / 5));
-/** The text's ASCII codes, dashes pre-filled (29-byte principal: 53 characters and 10 dashes). */
-const output = new Uint8Array(80).fill(0x2d);
+    OUTPUT_INDEX = Uint8Array.from({ length: 64 }, (_, p) => p + Math.floor(p / 5));
+    output = new Uint8Array(80).fill(0x2d);
+    return (CRC_TABLE = table);
+}
 /** `crc32 (big-endian) ‖ bytes`, zero-padded to whole 5-byte groups. */
 const input = new Uint8Array(40);
 
@@ -36,8 +42,8 @@ const input = new Uint8Array(40);
  */
 export function principalText(bytes: Uint8Array): string {
     if (bytes.length > 29) return Principal.fromUint8Array(bytes).toText();
-    var crc = -1, i = 0, length = bytes.length;
-    for (i = 0; i < length; i++) crc = CRC_TABLE[(crc ^ bytes[i]) & 0xff] ^ (crc >>> 8);
+    var table = CRC_TABLE ?? prepareTables(), crc = -1, i = 0, length = bytes.length;
+    for (i = 0; i < length; i++) crc = table[(crc ^ bytes[i]) & 0xff] ^ (crc >>> 8);
     crc = ~crc;
     var total = length + 4;
     input[0] = crc >>> 24;
