@@ -96,7 +96,7 @@ export class CertifiedQueue {
      * `work` throws (a trap in a canister, which rolls everything back), nothing is certified.
      */
     transaction<R>(work: () => R): R {
-        if (this.depth === 0) this.session = new Session(this.map, this.hashing, this.cache);
+        if (this.depth === 0) this.session = new Session(this.map, this.cache);
         this.depth++;
         let result: R;
         try {
@@ -282,7 +282,7 @@ export class CertifiedQueue {
     clear(): void {
         for (const [key] of this.map.items()) this.map.remove(key);
         this.cache.clear();
-        this.session = this.depth > 0 ? new Session(this.map, this.hashing, this.cache) : undefined;
+        this.session = this.depth > 0 ? new Session(this.map, this.cache) : undefined;
         this.setCertifiedData(websocketCertifiedData(EMPTY_HASH));
     }
 
@@ -298,7 +298,7 @@ export class CertifiedQueue {
 
     /** The transaction's session, or a fresh read-only one (queries). */
     private current(): Session {
-        return this.session ?? new Session(this.map, this.hashing, this.cache);
+        return this.session ?? new Session(this.map, this.cache);
     }
 
 }
@@ -390,7 +390,6 @@ class Session implements IndexNodes {
 
     constructor(
         private readonly map: KvMap,
-        private readonly hashing: MessageHashing,
         private readonly cache: HeapCache
     ) {}
 

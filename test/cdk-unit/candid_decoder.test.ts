@@ -13,7 +13,7 @@ import {
     type CandidLimits
 } from '../../src/candid_decoder';
 import { APP_MESSAGE_CANDID_LIMITS, decodeAppMessage, decodeWsMessageArgs, decodeWsOpenArgs, ENDPOINT_CANDID_LIMITS } from '../../src/candid_codec';
-import { CanisterWsCloseArgumentsIdl, CanisterWsMessageArgumentsIdl, CanisterWsOpenArgumentsIdl, WebsocketServiceMessageContentIdl } from '../../src/types';
+import { CanisterWsMessageArgumentsIdl, CanisterWsOpenArgumentsIdl, WebsocketServiceMessageContentIdl } from '../../src/types';
 import { SeededRandom } from '../support/prng';
 import { appendArgs, BOOL, candidMessage, EMPTY, leb128, NAT, NAT64, NAT8, NULL, optOf, PRINCIPAL, recordOf, RESERVED, sleb128, splitCandid, TEXT, variantOf, vecOf } from '../support/raw-candid';
 import { CLIENT_1, GATEWAY_1 } from './helpers';
