@@ -29,6 +29,8 @@ export type PendingBroadcast = { id: Uint8Array; content: Uint8Array; recipients
 
 const ID_BYTES = 8;
 const TO_ALL = 0xff;
+/** Newcomer keys read per page when a broadcast finishes: 8, doubling up to this. */
+const MAX_FINISH_PAGE = 1_024;
 
 export class PendingBroadcasts {
     constructor(private readonly map: KvMap) {}
@@ -93,9 +95,25 @@ export class PendingBroadcasts {
         for (const [id] of this.map.items()) this.map.remove(id);
     }
 
-    /** Removes broadcast `id` and the newcomers recorded under it (every earlier broadcast is done: FIFO). */
+    /**
+     * Removes broadcast `id` and the newcomers recorded under it. Broadcasts finish oldest first (FIFO), so its
+     * newcomers (`id ‖ client key`) are then the smallest keys: they are read in pages from the start, and the work
+     * grows with them only, not with the broadcasts pending behind it (reading every key here made draining n
+     * pending broadcasts in one timer message read n² keys).
+     */
     private finish(id: Uint8Array): void {
         this.map.remove(id);
+        for (let count = 8; ; count = Math.min(count * 2, MAX_FINISH_PAGE)) {
+            const page = this.map.keys(0, count);
+            if (page.length > 0 && compareBytes(page[0].subarray(0, ID_BYTES), id) < 0) return this.removeNewcomersAnywhere(id);
+            const own = page.filter((key) => compareBytes(key.subarray(0, ID_BYTES), id) === 0);
+            for (const key of own) this.map.remove(key);
+            if (own.length < count) return;
+        }
+    }
+
+    /** The newcomers of `id` when it was not the oldest broadcast (not reached from `continue`): every key is read. */
+    private removeNewcomersAnywhere(id: Uint8Array): void {
         for (const key of this.map.keys()) {
             if (key.length > ID_BYTES && compareBytes(key.subarray(0, ID_BYTES), id) === 0) this.map.remove(key);
         }

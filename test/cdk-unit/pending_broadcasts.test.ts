@@ -67,3 +67,35 @@ describe('broadcasts to everyone (cursor and newcomers)', () => {
         expect(pending.isEmpty()).toBe(true);
     });
 });
+
+/** A heap map that counts the keys it hands out (what a StableBTreeMap copies from Rust to JS). */
+class CountingKvMap extends MemoryKvMap {
+    keysRead = 0;
+    override keys(start?: number, count?: number): Uint8Array[] {
+        const keys = super.keys(start, count);
+        this.keysRead += keys.length;
+        return keys;
+    }
+}
+
+describe('pending broadcasts: bounded work per finished broadcast', () => {
+    it('finishing the oldest broadcast reads its own newcomers, not every pending broadcast', () => {
+        const map = new CountingKvMap();
+        const pending = new PendingBroadcasts(map);
+        const backlog = 2_000;
+        pending.pushToAll(content, undefined);
+        for (let i = 0; i < 40; i++) pending.noteNewcomer(new Uint8Array([29, i])); // pages of 8, 16, 32
+        for (let i = 0; i < backlog; i++) pending.push(new Uint8Array([i & 0xff]), [clients[i % clients.length]]);
+        const first = pending.first()!;
+        map.keysRead = 0;
+        pending.updateToAll(first.id, first.content, undefined);
+        // Draining n single-recipient broadcasts in one timer message read n × (pending count) keys: quadratic.
+        expect(map.keysRead).toBeLessThan(100);
+        expect(pending.first()!.toAll).toBeUndefined();
+        expect(map.len()).toBe(backlog); // its newcomers went with the broadcast, the backlog stays
+        map.keysRead = 0;
+        for (let next = pending.first(); next !== undefined; next = pending.first()) pending.update(next.id, next.content, []);
+        expect(map.keysRead).toBeLessThan(backlog * 10);
+        expect(pending.isEmpty()).toBe(true);
+    });
+});
