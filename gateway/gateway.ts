@@ -74,6 +74,9 @@ export interface Gateway {
     close(): Promise<void>;
 }
 
+/** How long a refused connection (`maxClients`) may take to answer the close frame before it is cut. */
+const REFUSED_CLOSE_TIMEOUT_MS = 1_000;
+
 /**
  * Starts a gateway in this process.
  *
@@ -133,7 +136,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
             icUrl: options.icUrl,
             uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
             clients: canisters.reduce((sum, entry) => sum + entry.clients, 0),
-            connections: sockets.clients.size,
+            connections: openConnections,
             refusedConnections,
             canisters,
             relays: budget.status(),
@@ -145,14 +148,19 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     // maxPayload: ws refuses a bigger frame from its header (1009), before buffering it.
     const sockets = new WebSocketServer({ server, maxPayload: limits.maxFrameBytes });
     let refusedConnections = 0;
+    /** Accepted connections not closed yet (closing ones included: their buffers are not freed yet); refused ones never count. */
+    let openConnections = 0;
     sockets.on('connection', (socket, request) => {
-        // `sockets.clients` already holds this socket; the ones closing still count (their buffers are not freed yet).
-        if (sockets.clients.size > limits.maxClients) {
+        if (openConnections >= limits.maxClients) {
             refusedConnections++;
             log.warn(`refused a connection from ${request.socket.remoteAddress}: ${limits.maxClients} clients already (maxClients)`);
             socket.close(CloseCode.GatewayFull, `gateway full: ${limits.maxClients} clients, try again later`);
+            // A peer that does not answer the close would keep its socket for ws's 30 s close timeout: cut it sooner.
+            setTimeout(() => socket.terminate(), REFUSED_CLOSE_TIMEOUT_MS).unref();
             return;
         }
+        openConnections++;
+        socket.once('close', () => openConnections--);
         const session = new ClientSession(socket, context, nextSessionId++);
         log.debug(`client #${session.id} connected from ${request.socket.remoteAddress}`);
         session.start();

@@ -9,6 +9,7 @@ import { ChatClient, type ChatMessage } from './support/chat-client.ts';
 import { startChatNetwork, type ChatNetwork } from './support/chat-network.ts';
 import { startLoggedGateway } from './support/logged-gateway.ts';
 import { RawGatewayClient } from './support/raw-client.ts';
+import { connect, type Socket } from 'node:net';
 
 const MiB = 1024 * 1024;
 
@@ -184,4 +185,39 @@ it('closes a connection over maxClients at once with 1013 and the limit; a slot 
     expect((await health(gateway)).refusedConnections).toBe(1);
     first.close();
     third.close();
+});
+
+/**
+ * A peer that completes the WebSocket upgrade and then ignores everything, the close frame included (so the gateway
+ * would wait ws's 30 s close timeout for it). Resolves once the gateway's 101 answer and its close frame arrived.
+ */
+async function deafPeer(gatewayUrl: string): Promise<Socket> {
+    const { hostname, port } = new URL(gatewayUrl);
+    const socket = connect(Number(port), hostname);
+    let received = Buffer.alloc(0);
+    await new Promise<void>((resolve, reject) => {
+        socket.once('error', reject);
+        socket.on('data', (chunk: Buffer) => {
+            received = Buffer.concat([received, chunk]);
+            const head = received.indexOf('\r\n\r\n');
+            if (head >= 0 && received.length > head + 4 && received[head + 4] === 0x88) resolve(); // the close frame
+        });
+        socket.write(`GET / HTTP/1.1\r\nHost: ${hostname}:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+    });
+    return socket;
+}
+
+it('a refused connection that ignores the close does not hold a slot: a leaving client\'s slot is free at once', async () => {
+    const gateway = await gatewayWith({ maxClients: 1 });
+    const first = await member(gateway, 'only');
+    const deaf = await deafPeer(gateway.url); // refused (1013), never answers
+    expect((await health(gateway)).refusedConnections).toBe(1);
+    first.close();
+    await first.closed();
+    await vi.waitFor(async () => expect((await health(gateway)).clients).toBe(0), { timeout: 10_000, interval: 50 });
+    // Well within ws's 30 s close timeout: the deaf peer must not count as one of the maxClients.
+    const next = await RawGatewayClient.open(gateway.url, network.canisterId);
+    expect((await health(gateway)).refusedConnections).toBe(1);
+    next.close();
+    deaf.destroy();
 });
