@@ -72,12 +72,20 @@ export function principalText(bytes: Uint8Array): string {
     return String.fromCharCode.apply(null, output.subarray(0, count + Math.floor((count - 1) / 5)) as unknown as number[]);
 }
 
-/** A `Principal` whose `toText()` is {@link principalText}, computed once. */
+/**
+ * A `Principal` whose `toText()` is {@link principalText}, computed once. The text is kept in a non-enumerable
+ * property (made on first use), so the object has a `Principal`'s own properties: deep equality with a
+ * `Principal`, spreads and `Object.keys` see no difference.
+ */
 class HandlerPrincipal extends Principal {
-    private text: string | undefined;
+    declare private readonly text: string | undefined;
 
     override toText(): string {
-        return (this.text ??= principalText(this.toUint8Array()));
+        const text = this.text;
+        if (text !== undefined) return text;
+        const computed = principalText(this.toUint8Array());
+        Object.defineProperty(this, 'text', { value: computed });
+        return computed;
     }
 }
 

@@ -41,4 +41,14 @@ describe('principal text', () => {
         expect(handed.compareTo(original)).toBe('eq');
         expect(Principal.isPrincipal(handed)).toBe(true);
     });
+
+    it('has the own properties of a Principal, before and after toText (deep equality, spreads, Object.keys)', () => {
+        const original = Principal.fromUint8Array(bytesOf(3, 29));
+        const handed = handlerPrincipal(original);
+        expect(Object.keys(handed)).toEqual(Object.keys(original));
+        handed.toText();
+        expect(Object.keys(handed)).toEqual(Object.keys(original)); // the kept text is not an own enumerable property
+        expect(handed).toEqual(original);
+        expect({ ...handed }).toEqual({ ...original });
+    });
 });
