@@ -59,7 +59,15 @@ export class Broadcasts {
     /** Serves pending broadcasts, oldest first, until the budget runs out again. */
     private continue(): void {
         this.timer = undefined;
+        let started = false;
         for (let next = this.pending.first(); next !== undefined; next = this.pending.first()) {
+            // Each broadcast serves at least one recipient before it checks the budget, so check it between them too:
+            // otherwise a backlog of broadcasts that each finish in one step (one recipient) is drained in one message.
+            if (started && this.outOfBudget()) {
+                this.schedule();
+                return;
+            }
+            started = true;
             let progress: BroadcastProgress;
             if (next.toAll !== undefined) {
                 progress = broadcastToAll(this.ctx, next.content, next.toAll.after, this.outOfBudget, this.pending.newcomersSince(next.id));
