@@ -16,8 +16,17 @@ import type { OutOfBudget } from './protocol/timers';
 import type { PendingBroadcasts } from './state/pending_broadcasts';
 import type { ClientKey } from './types';
 
+/**
+ * A continuation timer set this long ago whose message has not run is taken as lost and set again. A timer message
+ * that traps (its instruction limit, a corrupt record) is rolled back, and with it the `timer = undefined` it began
+ * with, while the timer itself is gone: without this, pending broadcasts (and every later one, queued behind them)
+ * would wait for the next upgrade. A delayed timer that does run after all only makes a second, harmless pass.
+ */
+const STALLED_AFTER_NS = 60_000_000_000n;
+
 export class Broadcasts {
     private timer: bigint | undefined;
+    private timerSetAt = 0n;
     /** Whether a broadcast is pending (read from stable memory once, then kept up to date). */
     private anyPending: boolean | undefined;
 
@@ -34,6 +43,7 @@ export class Broadcasts {
         if (this.hasPending()) {
             if (clients === undefined) this.pending.pushToAll(bytes, undefined);
             else this.pending.push(bytes, clients);
+            this.schedule(); // a no-op while the timer set is recent; sets a new one if it was lost
             return { sent: 0, failed: [], deferred: clients?.length ?? this.ctx.store.clientCount() };
         }
         const { remaining, next, ...result } = broadcastToClients(this.ctx, bytes, clients, this.outOfBudget);
@@ -95,6 +105,9 @@ export class Broadcasts {
     }
 
     private schedule(): void {
-        this.timer ??= setTimer(0, () => this.continue());
+        const now = this.ctx.env.time();
+        if (this.timer !== undefined && now - this.timerSetAt < STALLED_AFTER_NS) return;
+        this.timerSetAt = now;
+        this.timer = setTimer(0, () => this.continue());
     }
 }

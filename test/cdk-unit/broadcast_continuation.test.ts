@@ -44,4 +44,24 @@ describe('continuing pending broadcasts', () => {
         expect(received() - before).toBe(backlog);
         expect(timers.length).toBe(0);
     });
+
+    it('sets a new timer when a broadcast comes in and the one set over 60 s ago never ran (its message trapped)', () => {
+        timers.length = 0;
+        const { ctx, ic } = createContext();
+        for (const [i, client] of clients.entries()) wsOpen(ctx, client, { client_nonce: BigInt(i), gateway_principal: GATEWAY_1 });
+        const broadcasts = new Broadcasts(ctx, new PendingBroadcasts(new MemoryKvMap()), () => true);
+        expect(broadcasts.broadcast(Uint8Array.of(1))).toMatchObject({ sent: 1, deferred: 1 });
+        expect(timers.length).toBe(1);
+        // The timer's message traps: the IC rolls back its state (the class still holds the timer id), the timer is gone.
+        timers.length = 0;
+        ic.now += 30_000_000_000n;
+        expect(broadcasts.broadcast(Uint8Array.of(2))).toMatchObject({ sent: 0 });
+        expect(timers.length).toBe(0); // 30 s: still trusted
+        ic.now += 31_000_000_000n;
+        expect(broadcasts.broadcast(Uint8Array.of(3))).toMatchObject({ sent: 0 });
+        expect(timers.length).toBe(1); // over 60 s: set again, and it serves what was pending
+        let messages = 0;
+        while (timers.length > 0 && messages++ < 20) timers.shift()!();
+        expect(broadcasts.broadcast(Uint8Array.of(4))).toMatchObject({ sent: 1 }); // nothing pending any more: served at once
+    });
 });
