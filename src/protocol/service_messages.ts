@@ -20,18 +20,17 @@
 import { IDL } from '@dfinity/candid';
 import { Principal } from '@dfinity/principal';
 import { decodeCandidArgs, expectedTypeOf } from '../candid_decoder';
-import { ClientKeyIdl, CloseMessageReasonIdl, WebsocketServiceMessageContentIdl, type CloseMessageReason, type ClientKey, type WebsocketServiceMessageContent } from '../types';
+import { WebsocketServiceMessageContentIdl, type CloseMessageReason, type ClientKey, type WebsocketServiceMessageContent } from '../types';
 
 /** The full 4-arm encoding, as Rust's `encode_one` writes it (what clients send: keep-alives are recognized against it). */
 export function encodeServiceMessage(content: WebsocketServiceMessageContent): Uint8Array {
     return new Uint8Array(IDL.encode([WebsocketServiceMessageContentIdl], [content]));
 }
 
-const ARM_TYPES: Record<string, IDL.Type> = {
-    OpenMessage: IDL.Variant({ OpenMessage: IDL.Record({ client_key: ClientKeyIdl }) }),
-    AckMessage: IDL.Variant({ AckMessage: IDL.Record({ last_incoming_sequence_num: IDL.Nat64 }) }),
-    CloseMessage: IDL.Variant({ CloseMessage: IDL.Record({ reason: CloseMessageReasonIdl }) })
-};
+/** Each canister message kind as the variant with only its arm, taken from the full type (not spelled again). */
+const ARM_TYPES: Record<string, IDL.Type> = Object.fromEntries(
+    WebsocketServiceMessageContentIdl._fields.filter(([name]) => name !== 'KeepAliveMessage').map(([name, type]) => [name, IDL.Variant({ [name]: type })])
+);
 
 /**
  * A canister service message as the one-arm variant of its own kind (see the header). Decodes as the full type.

@@ -28,16 +28,19 @@ export class WsStore {
 
     getClient(key: ClientKey): ClientRecord | undefined {
         if (!isStorablePrincipal(key.client_principal)) return undefined; // never stored (over 29 bytes)
-        const bytes = this.maps.clients.get(this.clientKeyBytes(key));
+        const bytes = this.maps.clients.get(this.clientMapKey(key));
         return bytes === undefined ? undefined : decodeClientRecord(bytes);
     }
 
     putClient(key: ClientKey, record: ClientRecord): void {
-        this.maps.clients.insert(this.clientKeyBytes(key), encodeClientRecord(record));
+        this.maps.clients.insert(this.clientMapKey(key), encodeClientRecord(record));
     }
 
-    /** The map key of `key`; queueing a message reads and writes the same client, so the last one is kept. */
-    private clientKeyBytes(key: ClientKey): Uint8Array {
+    /**
+     * The clients-map key of `key` (also what pending broadcasts record for newcomers); queueing a message reads and
+     * writes the same client, so the last one is kept.
+     */
+    clientMapKey(key: ClientKey): Uint8Array {
         const last = this.lastClientKey;
         if (last !== undefined && last.principal === key.client_principal && last.nonce === key.client_nonce) return last.bytes;
         const bytes = clientKeyBytes(key);
@@ -69,11 +72,6 @@ export class WsStore {
     decodeClientMapKey(bytes: Uint8Array): ClientKey {
         const [client_principal, client_nonce] = decodePrincipalAndU64Key(bytes);
         return { client_principal, client_nonce };
-    }
-
-    /** The map key bytes of a client (for pending broadcasts' newcomers). */
-    clientMapKey(key: ClientKey): Uint8Array {
-        return this.clientKeyBytes(key);
     }
 
     /** Up to `count` gateway registrations after `cursor`. */
